@@ -1,0 +1,279 @@
+"""The one record every producer writes: a :class:`Finding`.
+
+Suite, proxy, offline replay and spec lint all describe what they saw with this frozen
+dataclass, serialised as one JSON object per line (see :mod:`conformance.findings_io`).
+The fingerprint is the key for dedup, baselines and trends. This module imports nothing
+of ours but :mod:`conformance.redact`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from conformance.redact import redact_evidence, redact_text
+
+__all__ = [
+    "CATEGORIES",
+    "DRIFT_KINDS",
+    "Finding",
+    "Kind",
+    "Severity",
+    "Source",
+    "fingerprint",
+    "json_pointer",
+]
+
+
+class Source(StrEnum):
+    SUITE = "suite"
+    PROXY = "proxy"
+    REPLAY = "replay"
+    LINT = "lint"
+
+
+class Severity(StrEnum):
+    """Allure's severities, most severe first."""
+
+    BLOCKER = "blocker"
+    CRITICAL = "critical"
+    NORMAL = "normal"
+    MINOR = "minor"
+    TRIVIAL = "trivial"
+
+
+class Kind(StrEnum):
+    # Violations: the message or the API does not do what the spec says.
+    REQUEST_BODY_SCHEMA = "request_body_schema"
+    REQUEST_PARAM = "request_param"
+    REQUEST_CONTENT_TYPE = "request_content_type"
+    RESPONSE_BODY_SCHEMA = "response_body_schema"
+    RESPONSE_STATUS_UNDOCUMENTED = "response_status_undocumented"
+    RESPONSE_CONTENT_TYPE = "response_content_type"
+    OPERATION_UNDOCUMENTED = "operation_undocumented"
+    SERVER_ERROR = "server_error"
+    AUTH_IGNORED = "auth_ignored"
+    NEGATIVE_DATA_ACCEPTED = "negative_data_accepted"
+    POSITIVE_DATA_REJECTED = "positive_data_rejected"
+    USE_AFTER_DELETE = "use_after_delete"
+    READONLY_IN_REQUEST = "readonly_in_request"
+    SPEC_DEFECT = "spec_defect"
+    # Drift: traffic shows something the spec does not describe (allowed, but undocumented).
+    UNDOCUMENTED_FIELD = "undocumented_field"
+    UNDOCUMENTED_ENUM_VALUE = "undocumented_enum_value"
+    UNDOCUMENTED_QUERY_PARAM = "undocumented_query_param"
+    UNDOCUMENTED_STATUS = "undocumented_status"
+    # Not checked: our validator failed, or the body could not be validated.
+    VALIDATION_ERROR = "validation_error"
+    BODY_SKIPPED = "body_skipped"
+
+
+DRIFT_KINDS = frozenset(
+    {Kind.UNDOCUMENTED_FIELD, Kind.UNDOCUMENTED_ENUM_VALUE, Kind.UNDOCUMENTED_QUERY_PARAM,
+     Kind.UNDOCUMENTED_STATUS, Kind.OPERATION_UNDOCUMENTED}
+)
+
+# kind -> (title, category, default severity)
+_KIND_INFO: dict[Kind, tuple[str, str, Severity]] = {
+    Kind.REQUEST_BODY_SCHEMA: ("Request body violates schema", "schema violation",
+                               Severity.CRITICAL),
+    Kind.REQUEST_PARAM: ("Invalid request parameter", "schema violation", Severity.NORMAL),
+    Kind.REQUEST_CONTENT_TYPE: ("Undocumented request content type", "schema violation",
+                                Severity.NORMAL),
+    Kind.RESPONSE_BODY_SCHEMA: ("Response violates schema", "schema violation",
+                                Severity.CRITICAL),
+    Kind.RESPONSE_STATUS_UNDOCUMENTED: ("Undocumented HTTP status code", "undocumented status",
+                                        Severity.NORMAL),
+    Kind.RESPONSE_CONTENT_TYPE: ("Undocumented response content type", "schema violation",
+                                 Severity.CRITICAL),
+    Kind.OPERATION_UNDOCUMENTED: ("Undocumented operation", "drift", Severity.MINOR),
+    Kind.SERVER_ERROR: ("Server error", "server error", Severity.BLOCKER),
+    Kind.AUTH_IGNORED: ("Authentication declared but not enforced", "auth", Severity.BLOCKER),
+    Kind.NEGATIVE_DATA_ACCEPTED: ("API accepted schema-violating request", "schema violation",
+                                  Severity.NORMAL),
+    Kind.POSITIVE_DATA_REJECTED: ("API rejected schema-compliant request", "schema violation",
+                                  Severity.CRITICAL),
+    Kind.USE_AFTER_DELETE: ("Resource available after deletion", "stateful", Severity.CRITICAL),
+    Kind.READONLY_IN_REQUEST: ("Read-only property in request", "schema violation",
+                               Severity.NORMAL),
+    Kind.SPEC_DEFECT: ("Specification defect", "spec defect", Severity.NORMAL),
+    Kind.UNDOCUMENTED_FIELD: ("Undocumented field", "drift", Severity.MINOR),
+    Kind.UNDOCUMENTED_ENUM_VALUE: ("Undocumented enum value", "drift", Severity.MINOR),
+    Kind.UNDOCUMENTED_QUERY_PARAM: ("Undocumented query parameter", "drift", Severity.MINOR),
+    Kind.UNDOCUMENTED_STATUS: ("Undocumented status code in traffic", "drift", Severity.MINOR),
+    Kind.VALIDATION_ERROR: ("Validator failure", "not checked", Severity.NORMAL),
+    Kind.BODY_SKIPPED: ("Body not validated", "not checked", Severity.TRIVIAL),
+}
+CATEGORIES = (
+    "schema violation", "undocumented status", "drift", "server error", "auth", "stateful",
+    "spec defect", "not checked",
+)
+
+
+def json_pointer(parts: Iterable[str | int]) -> str:
+    """RFC 6901 pointer from path parts: ``["a/b", 0]`` -> ``"/a~1b/0"``; ``[]`` -> ``""``."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def fingerprint(
+    kind: str,
+    operation_id: str | None,
+    status: int | None,
+    location: str,
+    schema_path: str,
+    *,
+    method: str | None = None,
+    path_template: str | None = None,
+) -> str:
+    """Stable 16-hex-digit key of (kind, operation, status, location, schema_path).
+
+    The operation is ``operation_id``; when that is unknown (unmatched request) it is
+    ``"METHOD path_template"`` so distinct undocumented operations do not collapse.
+    """
+    operation = operation_id or f"{(method or '').upper()} {path_template or ''}".strip()
+    key = json.dumps(
+        [str(kind), operation, "" if status is None else int(status), location, schema_path],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One observed contract problem. Build it with :meth:`Finding.make`."""
+
+    fingerprint: str
+    source: str
+    kind: Kind
+    severity: Severity
+    operation_id: str | None
+    method: str | None
+    path_template: str | None
+    status: int | None
+    location: str
+    instance_path: str
+    schema_path: str
+    message: str
+    evidence: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    target: str | None = None
+    run_id: str | None = None
+    timestamp: str = ""
+
+    @classmethod
+    def make(
+        cls,
+        kind: Kind | str,
+        *,
+        source: Source | str,
+        message: str,
+        operation_id: str | None = None,
+        method: str | None = None,
+        path_template: str | None = None,
+        status: int | None = None,
+        location: str = "",
+        instance_path: str = "",
+        schema_path: str = "",
+        evidence: Mapping[str, Any] | None = None,
+        severity: Severity | str | None = None,
+        target: str | None = None,
+        run_id: str | None = None,
+        timestamp: str | None = None,
+        secrets: Iterable[str] = (),
+    ) -> Finding:
+        """Build a Finding: fingerprint, default severity, timestamp, redacted evidence.
+
+        ``secrets`` are literal values (key secret, tokens) to scrub from evidence and
+        message on top of the name-based rules of :mod:`conformance.redact`.
+        """
+        kind = Kind(kind)
+        if not source:
+            raise ValueError("a finding needs a source (suite, proxy, replay or lint)")
+        known = tuple(secrets)
+        return cls(
+            fingerprint=fingerprint(kind, operation_id, status, location, schema_path,
+                                    method=method, path_template=path_template),
+            source=str(source),
+            kind=kind,
+            severity=Severity(severity) if severity else _KIND_INFO[kind][2],
+            operation_id=operation_id,
+            method=method.upper() if method else None,
+            path_template=path_template,
+            status=status,
+            location=location,
+            instance_path=instance_path,
+            schema_path=schema_path,
+            message=redact_text(message, known),
+            evidence=redact_evidence(dict(evidence or {}), known),
+            target=target,
+            run_id=run_id,
+            timestamp=timestamp or _utc_now(),
+        )
+
+    @property
+    def title(self) -> str:
+        """Noun phrase for report headings, e.g. ``"Undocumented HTTP status code"``."""
+        return _KIND_INFO[self.kind][0]
+
+    @property
+    def category(self) -> str:
+        """One of :data:`CATEGORIES`, for grouping in reports."""
+        return _KIND_INFO[self.kind][1]
+
+    @property
+    def is_drift(self) -> bool:
+        return self.kind in DRIFT_KINDS
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict with exactly the record's fields (no derived ones)."""
+        data = dataclasses.asdict(self)
+        data["kind"] = str(self.kind)
+        data["severity"] = str(self.severity)
+        return data
+
+    def to_json(self) -> str:
+        """One line of JSON (no newline inside), keys in field order."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"),
+                          default=str)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """Inverse of :meth:`to_dict`. Unknown keys are ignored; a missing one is an error."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        required = [f.name for f in dataclasses.fields(cls)
+                    if f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING]
+        missing = [n for n in required if n not in data]
+        if missing:
+            raise ValueError(f"finding is missing field(s): {', '.join(missing)}")
+        values = {n: data[n] for n in names if n in data}
+        values["kind"] = Kind(values["kind"])
+        values["severity"] = Severity(values["severity"])
+        if values.get("status") is not None:
+            values["status"] = int(values["status"])
+        values["evidence"] = dict(values.get("evidence") or {})
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, line: str) -> Finding:
+        data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("a finding must be a JSON object")
+        return cls.from_dict(data)
+
+    def describe(self) -> str:
+        """Human text: title, where, message and (when present) the curl line."""
+        where = self.operation_id or f"{self.method or '?'} {self.path_template or '?'}"
+        lines = [f"{self.title} [{self.severity}] {where}", self.message]
+        curl = self.evidence.get("curl")
+        if curl:
+            lines.append(f"Reproduce with:\n    {curl}")
+        return "\n".join(lines)
