@@ -1,0 +1,158 @@
+"""Read the OpenAPI document and apply overlays: the one place the spec file is opened.
+
+``load_document`` reads and checks a spec file (a user mistake becomes a ``UserError``);
+``apply_overlays`` applies our overlay files, which keep every change we make to the
+contract (fixes, OpenAPI links) out of the original ``spec/conversation.yaml``.
+
+Overlay format (YAML)::
+
+    description: why this overlay exists
+    actions:
+      - target: /components/schemas/Recipient/oneOf/0   # a JSON pointer
+        reason: one sentence, shown in the README and reports
+        update: {required: [contact_id]}                  # deep-merged into the target
+      - target: /paths/~1v1~1.../post/responses/200/links
+        set: {...}                                        # replaces (or creates) the target
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.errors import UserError
+
+__all__ = [
+    "DEFAULT_OVERLAYS",
+    "DEFAULT_SPEC",
+    "SPEC_DIR",
+    "OverlayAction",
+    "apply_overlays",
+    "load_document",
+    "load_overlay",
+    "resolve_pointer",
+]
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+DEFAULT_SPEC = SPEC_DIR / "conversation.yaml"
+DEFAULT_OVERLAYS = tuple(sorted((SPEC_DIR / "overlays").glob("*.yaml")))
+
+
+@dataclass(frozen=True)
+class OverlayAction:
+    overlay: str
+    target: str
+    reason: str
+    update: Any = None
+    set: Any = None
+
+
+def _read_yaml(path: Path, what: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"the {what} file {path} does not exist",
+                        tip="pass the right path with --spec") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise UserError(f"the {what} file {path} cannot be read ({exc.__class__.__name__})",
+                        tip="pass a readable UTF-8 YAML or JSON file with --spec") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UserError(f"the {what} file {path} is not valid YAML{where}",
+                        tip="fix the YAML syntax (a YAML linter shows the exact spot)") from None
+
+
+def load_document(path: str | Path = DEFAULT_SPEC) -> dict[str, Any]:
+    """Read an OpenAPI 3.1 document; raise UserError when it is missing or not OpenAPI."""
+    path = Path(path)
+    doc = _read_yaml(path, "spec")
+    if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
+        raise UserError(f"the spec file {path} is not an OpenAPI document "
+                        "(it has no 'openapi' and 'paths' keys)",
+                        tip="pass an OpenAPI 3.1 YAML or JSON file with --spec")
+    version = str(doc["openapi"])
+    if not version.startswith("3.1"):
+        raise UserError(f"the spec file {path} is OpenAPI {version}, not 3.1",
+                        tip="this tool checks OpenAPI 3.1 documents; convert the spec first")
+    if not isinstance(doc["paths"], dict):
+        raise UserError(f"the spec file {path} has a 'paths' entry that is not a mapping",
+                        tip="check the spec's 'paths' section")
+    return doc
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def resolve_pointer(doc: Any, pointer: str) -> Any:
+    """The value at a JSON pointer (``#/a/b`` or ``/a/b``); KeyError when absent."""
+    node = doc
+    for raw in pointer.lstrip("#").split("/")[1:]:
+        token = _unescape(raw)
+        if isinstance(node, list):
+            node = node[int(token)]
+        elif isinstance(node, dict):
+            node = node[token]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+def load_overlay(path: str | Path) -> list[OverlayAction]:
+    path = Path(path)
+    data = _read_yaml(path, "overlay")
+    actions = data.get("actions") if isinstance(data, dict) else None
+    if not isinstance(actions, list):
+        raise UserError(f"the overlay file {path} has no 'actions' list",
+                        tip="see conformance/spec_loader.py for the overlay format")
+    out = []
+    for i, act in enumerate(actions):
+        if not isinstance(act, dict) or "target" not in act or not (
+                "update" in act or "set" in act):
+            raise UserError(f"action {i} of overlay {path} needs 'target' and 'update' or 'set'",
+                            tip="see conformance/spec_loader.py for the overlay format")
+        out.append(OverlayAction(path.name, str(act["target"]), str(act.get("reason", "")),
+                                 act.get("update"), act.get("set")))
+    return out
+
+
+def _merge(base: Any, update: Any) -> Any:
+    if isinstance(base, dict) and isinstance(update, dict):
+        merged = dict(base)
+        for k, v in update.items():
+            merged[k] = _merge(base[k], v) if k in base else copy.deepcopy(v)
+        return merged
+    return copy.deepcopy(update)
+
+
+def apply_overlays(doc: dict[str, Any], overlays: tuple[Path, ...] | list[Path]
+                   ) -> tuple[dict[str, Any], list[OverlayAction]]:
+    """A copy of ``doc`` with every overlay action applied, and the actions applied."""
+    doc = copy.deepcopy(doc)
+    applied: list[OverlayAction] = []
+    for path in overlays:
+        for act in load_overlay(path):
+            parts = [_unescape(p) for p in act.target.lstrip("#").split("/")[1:]]
+            parent: Any = doc
+            for p in parts[:-1]:
+                parent = parent[int(p)] if isinstance(parent, list) else parent.setdefault(p, {})
+            last: Any = int(parts[-1]) if isinstance(parent, list) else parts[-1]
+            if act.set is not None:
+                parent[last] = copy.deepcopy(act.set)
+            else:
+                try:
+                    current = parent[last]
+                except (KeyError, IndexError):
+                    raise UserError(f"overlay {act.overlay} targets {act.target}, "
+                                    "which the spec does not have",
+                                    tip="update the overlay's target pointer") from None
+                parent[last] = _merge(current, act.update)
+            applied.append(act)
+    return doc, applied

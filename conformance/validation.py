@@ -1,0 +1,278 @@
+"""Turn one request or response into Findings, using a Contract's compiled schemas.
+
+Each check is a small function; ``check_request`` and ``check_response`` run them in
+order. Findings within one message are deduplicated by fingerprint (twenty list items
+with the same undocumented field give one finding that counts them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from conformance.findings import Finding, Kind, json_pointer
+from conformance.router import RouteMatch, split_url
+from conformance.schemas import SchemaIssue
+
+if TYPE_CHECKING:
+    from conformance.contract import Contract, Operation, Parameter
+
+__all__ = ["check_request", "check_response", "media_type"]
+
+_ID_SEGMENT = re.compile(r"^(?=.*\d)[0-9A-Za-z_\-]{8,}$")
+
+
+def media_type(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def _template_of(path: str) -> str:
+    """A concrete undocumented path with id-like segments replaced, for fingerprints."""
+    return "/".join("{id}" if _ID_SEGMENT.match(s) else s for s in path.split("/"))
+
+
+def _norm(path: tuple[str | int, ...]) -> str:
+    """JSON pointer with array indices as '*', so list items share one fingerprint."""
+    return json_pointer("*" if isinstance(p, int) else p for p in path)
+
+
+class _Out:
+    """Collects findings for one message, with the operation context filled in."""
+
+    def __init__(self, ctx: dict[str, Any], op: Operation | None, method: str,
+                 template: str | None, status: int | None) -> None:
+        self.ctx, self.op, self.method, self.template, self.status = ctx, op, method, \
+            template, status
+        self.items: dict[str, Finding] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, kind: Kind, message: str, *, location: str, instance_path: str = "",
+            schema_path: str = "") -> None:
+        f = Finding.make(kind, message=message, location=location,
+                         instance_path=instance_path, schema_path=schema_path,
+                         operation_id=self.op.operation_id if self.op else None,
+                         method=self.method, path_template=self.template, status=self.status,
+                         **self.ctx)
+        self.counts[f.fingerprint] = self.counts.get(f.fingerprint, 0) + 1
+        self.items.setdefault(f.fingerprint, f)
+
+    def result(self) -> list[Finding]:
+        out = []
+        for fp, f in self.items.items():
+            n = self.counts[fp]
+            if n > 1:
+                f = Finding.make(f.kind, message=f"{f.message} ({n} occurrences)",
+                                 location=f.location, instance_path=f.instance_path,
+                                 schema_path=f.schema_path, operation_id=f.operation_id,
+                                 method=f.method, path_template=f.path_template,
+                                 status=f.status, **self.ctx)
+            out.append(f)
+        return out
+
+
+def _schema_findings(out: _Out, issues: list[SchemaIssue], side: str, base: str) -> None:
+    body_kind = Kind.REQUEST_BODY_SCHEMA if side == "request" else Kind.RESPONSE_BODY_SCHEMA
+    label = "Request" if side == "request" else "Response"
+    for issue in issues:
+        where = json_pointer(issue.instance_path) or "/"
+        location = f"{side}.body{_norm(issue.instance_path)}"
+        schema_path = base + json_pointer(issue.schema_path)
+        if issue.drift == "field":
+            out.add(Kind.UNDOCUMENTED_FIELD,
+                    f"{label} body has field `{where}`, which the spec does not document.",
+                    location=location, instance_path=json_pointer(issue.instance_path),
+                    schema_path=schema_path)
+        elif issue.drift == "enum":
+            out.add(Kind.UNDOCUMENTED_ENUM_VALUE,
+                    f"{label} body at `{where}`: received {issue.message}.",
+                    location=location, instance_path=json_pointer(issue.instance_path),
+                    schema_path=schema_path)
+        elif issue.drift == "readonly":
+            out.add(Kind.READONLY_IN_REQUEST,
+                    f"Request body sends read-only property `{where}`; the spec marks it "
+                    "readOnly, so clients must not send it.",
+                    location=location, instance_path=json_pointer(issue.instance_path),
+                    schema_path=schema_path)
+        else:
+            out.add(body_kind, f"{label} body at `{where}` violates the schema: "
+                               f"{issue.message}.",
+                    location=location, instance_path=json_pointer(issue.instance_path),
+                    schema_path=schema_path)
+
+
+def _parse_json(out: _Out, raw: bytes, side: str) -> tuple[bool, Any]:
+    kind = Kind.REQUEST_BODY_SCHEMA if side == "request" else Kind.RESPONSE_BODY_SCHEMA
+    try:
+        return True, json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        out.add(kind, f"{side.capitalize()} body is not valid JSON ({reason}); "
+                      f"received {len(raw)} bytes.", location=f"{side}.body")
+        return False, None
+
+
+# ---------------------------------------------------------------- request checks
+
+def _coerce(param: Parameter, values: list[str]) -> tuple[bool, Any]:
+    schema = param.schema if isinstance(param.schema, dict) else {}
+    typ = schema.get("type")
+
+    def one(value: str, t: Any) -> Any:
+        if t == "integer":
+            return int(value)
+        if t == "number":
+            return float(value)
+        if t == "boolean":
+            if value not in ("true", "false"):
+                raise ValueError(value)
+            return value == "true"
+        return value
+
+    try:
+        if typ == "array":
+            item_t = (schema.get("items") or {}).get("type")
+            return True, [one(v, item_t) for v in values]
+        return True, one(values[-1], typ)
+    except ValueError:
+        return False, None
+
+
+def _check_params(contract: Contract, out: _Out, op: Operation, match: RouteMatch,
+                  query: str) -> None:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    given: dict[str, list[str]] = {}
+    for name, value in pairs:
+        given.setdefault(name, []).append(value)
+    for param in op.parameters:
+        if param.location == "path":
+            values = [match.path_params.get(param.name, "")]
+        elif param.location == "query":
+            values = given.get(param.name, [])
+        else:
+            continue
+        location = f"request.{param.location}.{param.name}"
+        if not values or values == [""] and param.location == "path":
+            if param.required:
+                out.add(Kind.REQUEST_PARAM, f"Required {param.location} parameter "
+                        f"`{param.name}` is missing.", location=location,
+                        schema_path=param.pointer)
+            continue
+        if len(values) > 1 and (param.schema or {}).get("type") != "array":
+            out.add(Kind.REQUEST_PARAM, f"Query parameter `{param.name}` is repeated "
+                    f"{len(values)} times, but it is not an array.", location=location,
+                    schema_path=param.pointer)
+        ok, value = _coerce(param, values)
+        if not ok:
+            out.add(Kind.REQUEST_PARAM, f"{param.location.capitalize()} parameter "
+                    f"`{param.name}` has value {values[-1]!r}, which is not of type "
+                    f"{param.schema.get('type')}.", location=location,
+                    schema_path=param.pointer + "/schema/type")
+            continue
+        compiled = contract.schemas.get(param.pointer + "/schema", param.schema, request=True)
+        for issue in compiled.issues(value):
+            kind = Kind.UNDOCUMENTED_ENUM_VALUE if issue.drift == "enum" else Kind.REQUEST_PARAM
+            out.add(kind, f"{param.location.capitalize()} parameter `{param.name}`: "
+                          f"{issue.message}.", location=location,
+                    schema_path=param.pointer + "/schema" + json_pointer(issue.schema_path))
+    documented = {p.name for p in op.parameters if p.location == "query"}
+    for name in given:
+        if name not in documented:
+            out.add(Kind.UNDOCUMENTED_QUERY_PARAM, f"Query parameter `{name}` is not "
+                    f"documented for {op.operation_id}.", location=f"request.query.{name}")
+
+
+def _check_request_body(contract: Contract, out: _Out, op: Operation,
+                        headers: dict[str, str], body: bytes) -> None:
+    if not body.strip():
+        if op.request_required:
+            out.add(Kind.REQUEST_BODY_SCHEMA, f"{op.operation_id} requires a request body; "
+                    "received none.", location="request.body")
+        return
+    if not op.request_content:
+        out.add(Kind.UNDOCUMENTED_FIELD, f"Request has a {len(body)}-byte body, but "
+                f"{op.operation_id} documents none.", location="request.body")
+        return
+    mt = media_type(headers.get("content-type"))
+    if mt not in op.request_content:
+        seen = mt or "no Content-Type"
+        out.add(Kind.REQUEST_CONTENT_TYPE, f"Request content type: received {seen}; "
+                f"documented: {', '.join(op.request_content)}.",
+                location="request.header.content-type")
+        if "json" not in mt:
+            return
+        mt = next(iter(op.request_content))
+    ok, doc = _parse_json(out, body, "request")
+    if not ok:
+        return
+    pointer = f"{op.pointer}/requestBody/content/{mt.replace('/', '~1')}/schema"
+    compiled = contract.schemas.get(pointer, op.request_content[mt], request=True)
+    _schema_findings(out, compiled.issues(doc), "request", pointer)
+
+
+def check_request(contract: Contract, match: RouteMatch | None, method: str, url: str,
+                  headers: dict[str, str], body: bytes, ctx: dict[str, Any]) -> list[Finding]:
+    path, query = split_url(url)
+    if match is None or match.route is None:
+        template = match.path_template if match else _template_of(path)
+        out = _Out(ctx, None, method.upper(), template, None)
+        documented = f"; documented methods: {', '.join(match.methods)}" if match else ""
+        out.add(Kind.OPERATION_UNDOCUMENTED, f"{method.upper()} {path} matches no operation "
+                f"of the spec{documented}.", location="request.path")
+        return out.result()
+    op = contract.operations[match.route.operation_id]
+    out = _Out(ctx, op, op.method, op.path_template, None)
+    _check_params(contract, out, op, match, query)
+    _check_request_body(contract, out, op, headers, body)
+    return out.result()
+
+
+# ---------------------------------------------------------------- response checks
+
+def check_response(contract: Contract, op: Operation, status: int, headers: dict[str, str],
+                   body: bytes, ctx: dict[str, Any]) -> list[Finding]:
+    out = _Out(ctx, op, op.method, op.path_template, status)
+    documented = op.response_for(status)
+    if documented is None:
+        known = ", ".join(op.responses)
+        if 400 <= status < 500:
+            out.add(Kind.UNDOCUMENTED_STATUS, f"Received status {status}, which "
+                    f"{op.operation_id} does not document (documented: {known}).",
+                    location="response.status")
+        else:
+            out.add(Kind.RESPONSE_STATUS_UNDOCUMENTED, f"Received status {status}; "
+                    f"documented: {known}.", location="response.status")
+        if status >= 500:
+            out.add(Kind.SERVER_ERROR, f"{op.operation_id} answered {status}.",
+                    location="response.status")
+        return out.result()
+    key, content = documented
+    if status >= 500:
+        out.add(Kind.SERVER_ERROR, f"{op.operation_id} answered {status}.",
+                location="response.status")
+    if not content:
+        return out.result()
+    mt = media_type(headers.get("content-type"))
+    schema_key = mt if mt in content else None
+    if schema_key is None:
+        if not body.strip() and all(s in ({}, True) for s in content.values()):
+            return out.result()
+        seen = mt or "no Content-Type"
+        out.add(Kind.RESPONSE_CONTENT_TYPE, f"Response content type: received {seen}; "
+                f"documented: {', '.join(content)}.", location="response.header.content-type")
+        if "json" not in mt:
+            return out.result()
+        schema_key = next(iter(content))
+    schema = content[schema_key]
+    if not body.strip():
+        if schema not in ({}, True):
+            out.add(Kind.RESPONSE_BODY_SCHEMA, f"Response body is empty; documented: a "
+                    f"{schema_key} body.", location="response.body")
+        return out.result()
+    ok, doc = _parse_json(out, body, "response")
+    if ok:
+        pointer = f"{op.pointer}/responses/{key}/content/{schema_key.replace('/', '~1')}/schema"
+        compiled = contract.schemas.get(pointer, schema, request=False)
+        _schema_findings(out, compiled.issues(doc), "response", pointer)
+    return out.result()
