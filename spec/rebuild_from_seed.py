@@ -188,6 +188,17 @@ G: dict[str, dict[str, str]] = {
         "externalDocs": "ExtDocs", "xml": "map:any", "x-enumDescriptions": "map:scalar",
         X: "any"},
 }
+# Where the grammar admits two nestings and only meaning decides, the choice is written
+# here with its reason: (component schema, keyword) -> the keyword belongs to the
+# component schema itself, not to the property schema that precedes it.
+COMPONENT_LEVEL = {
+    ("AppMessage", "additionalProperties"):
+        "its description is 'Additional properties of the message' and its one property, "
+        "contact_name ('The display_name of the newly created contact'), is about the "
+        "message, not about a channel entry of explicit_channel_message, whose values the "
+        "SDKs send as strings",
+}
+
 _NAME_PATTERN = {
     "Paths": lambda k: unquote(k).startswith("/"),
     "Responses": lambda k: bool(re.fullmatch(r"[1-5](\d\d|XX)|default", unquote(k))),
@@ -388,6 +399,17 @@ class Parser:
         title = dict(owner.entries).get("title")
         return title is not None and unquote(title.text) in stack[idx].node.keys()
 
+    def _hint_allows(self, stack: list[Frame], idx: int, key: str) -> bool:
+        """False when COMPONENT_LEVEL sends this keyword to an outer component schema."""
+        for i in range(1, len(stack)):
+            if stack[i - 1].node.oracle_key == "schemas" and stack[i - 1].node.gtype.startswith(
+                    "map:"):
+                name = stack[i].node.oracle_key
+                if name is not None and (name, key) in COMPONENT_LEVEL:
+                    return idx == i
+                return True
+        return True
+
     def _required_here(self, stack: list[Frame], idx: int, name: str) -> bool:
         if idx < 1 or stack[idx].node.oracle_key != "properties":
             return False
@@ -405,6 +427,8 @@ class Parser:
             if f.free:
                 continue
             strength = self._typed_accepts(f, j)
+            if strength == "keyword" and not self._hint_allows(stack, idx, unquote(key)):
+                continue
             if strength == "keyword":
                 return self._prefer_free(stack, idx, key) or idx
             if strength == "name" and not self._closed_branch(stack, idx):
