@@ -67,8 +67,13 @@ class Router:
             by_path.setdefault(route.path_template, []).append(route)
         # most literal characters first: '/conversations/{id}:stop' before '/conversations/{id}'
         ordered = sorted(by_path, key=lambda t: -len(_PARAM.sub("", t)))
-        self._paths = [(t, _template_regex(t), [m.group(1) for m in _PARAM.finditer(t)],
-                        {r.method: r for r in by_path[t]}) for t in ordered]
+        # a parameter never spans a '/', so only templates with as many segments can match
+        self._by_depth: dict[int, list[tuple[str, re.Pattern[str], list[str],
+                                             dict[str, Route]]]] = {}
+        for t in ordered:
+            entry = (t, _template_regex(t), [m.group(1) for m in _PARAM.finditer(t)],
+                     {r.method: r for r in by_path[t]})
+            self._by_depth.setdefault(t.count("/"), []).append(entry)
 
     def match(self, method: str, url: str, base_path: str = "") -> RouteMatch | None:
         """The operation for this request, or None when no documented path matches."""
@@ -78,7 +83,7 @@ class Router:
             path = path[len(base_path.rstrip("/")):]
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
-        for template, regex, names, methods in self._paths:
+        for template, regex, names, methods in self._by_depth.get(path.count("/"), ()):
             m = regex.match(path)
             if m is None:
                 continue

@@ -129,6 +129,7 @@ class CompiledSchema:
         self._lenient = _compile(_openapi_semantics(bundled))
         self._strict = _compile(_strict(_openapi_semantics(bundled), request=request))
         self.accepts_anything = schema in ({}, True)
+        self._shapes: dict[int, _Shape] = {}  # id(schema node) -> shape; the spec never changes
 
     def is_clean(self, doc: Any) -> bool:
         """True when the document has no violation and no drift (the fast path)."""
@@ -142,8 +143,8 @@ class CompiledSchema:
             drift = "enum" if err.kind.name == "enum" else None
             out.append(SchemaIssue(drift, tuple(err.instance_path), tuple(err.schema_path),
                                    err.message))
-        for path, name, sub_path, read_only in walk_undocumented(self.schema, doc,
-                                                                 self.components):
+        for path, name, sub_path, read_only in walk_undocumented(
+                self.schema, doc, self.components, cache=self._shapes):
             if read_only and self.request:
                 out.append(SchemaIssue("readonly", (*path, name), sub_path,
                                        f"`{name}` is read-only and must not be sent"))
@@ -167,6 +168,16 @@ def _resolve(schema: Any, components: dict[str, Any]) -> Any:
     return schema
 
 
+@dataclass
+class _Shape:
+    """What the walk needs to know of a schema, all combinator branches merged."""
+
+    declared: dict[str, Any]  # property -> schema (several branches: an anyOf of them)
+    read_only: frozenset[str]
+    extra: list[Any]  # additionalProperties schemas
+    items: Any  # the items schema, or None
+
+
 def _flatten(schema: Any, components: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
     """The schema and every combinator branch under it, $refs resolved."""
     schema = _resolve(schema, components)
@@ -179,45 +190,57 @@ def _flatten(schema: Any, components: dict[str, Any], depth: int = 0) -> list[di
     return out
 
 
+def _shape(schema: Any, components: dict[str, Any]) -> _Shape:
+    declared: dict[str, list[Any]] = {}
+    extra: list[Any] = []
+    items = None
+    for part in _flatten(schema, components):
+        for name, sub in (part.get("properties") or {}).items():
+            declared.setdefault(name, []).append(sub)
+        if isinstance(part.get("additionalProperties"), dict | bool):
+            extra.append(part["additionalProperties"])
+        if items is None and isinstance(part.get("items"), dict):
+            items = part["items"]
+    read_only = frozenset(
+        name for name, subs in declared.items()
+        if any(isinstance(r := _resolve(s, components), dict) and r.get("readOnly") is True
+               for s in subs))
+    merged = {n: subs[0] if len(subs) == 1 else {"anyOf": subs} for n, subs in declared.items()}
+    return _Shape(merged, read_only, extra, items)
+
+
 def walk_undocumented(schema: Any, doc: Any, components: dict[str, Any],
-                      path: tuple[str | int, ...] = (), depth: int = 0
+                      path: tuple[str | int, ...] = (), depth: int = 0,
+                      cache: dict[int, _Shape] | None = None,
                       ) -> Iterator[tuple[tuple[str | int, ...], str, tuple[str, ...], bool]]:
     """Yield (object path, property name, schema path, is_read_only) for every property of
     ``doc`` that no branch of ``schema`` declares, or that is declared read-only."""
-    if depth > 64:
+    if depth > 64 or not isinstance(doc, dict | list):
         return
-    parts = _flatten(schema, components)
+    cache = {} if cache is None else cache
+    shape = cache.get(id(schema))
+    if shape is None:
+        shape = cache[id(schema)] = _shape(schema, components)
     if isinstance(doc, dict):
-        declared: dict[str, list[Any]] = {}
-        extra: list[Any] = []
-        for part in parts:
-            for name, sub in (part.get("properties") or {}).items():
-                declared.setdefault(name, []).append(sub)
-            if isinstance(part.get("additionalProperties"), dict | bool):
-                extra.append(part["additionalProperties"])
+        report = bool(shape.declared) and not any(e is not False for e in shape.extra)
         for name, value in doc.items():
-            subs = declared.get(name)
-            if subs is None:
-                if declared and not any(e is not False for e in extra):
+            sub = shape.declared.get(name)
+            if sub is None:
+                if report:
                     yield path, name, ("properties",), False
-                for e in extra:
+                for e in shape.extra:
                     if isinstance(e, dict):
                         yield from walk_undocumented(e, value, components, (*path, name),
-                                                     depth + 1)
+                                                     depth + 1, cache)
                 continue
-            if any(isinstance(_resolve(s, components), dict)
-                   and _resolve(s, components).get("readOnly") is True for s in subs):
+            if name in shape.read_only:
                 yield path, name, ("properties", name, "readOnly"), True
-            sub = subs[0] if len(subs) == 1 else {"anyOf": subs}
-            yield from walk_undocumented(sub, value, components, (*path, name), depth + 1)
-    elif isinstance(doc, list):
-        for part in parts:
-            items = part.get("items")
-            if isinstance(items, dict):
-                for i, value in enumerate(doc):
-                    yield from walk_undocumented(items, value, components, (*path, i),
-                                                 depth + 1)
-                break
+            yield from walk_undocumented(sub, value, components, (*path, name), depth + 1,
+                                         cache)
+    elif shape.items is not None:
+        for i, value in enumerate(doc):
+            yield from walk_undocumented(shape.items, value, components, (*path, i),
+                                         depth + 1, cache)
 
 
 class SchemaSet:

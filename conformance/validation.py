@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from conformance.findings import Finding, Kind, json_pointer
+from conformance.findings import Finding, Kind, fingerprint, json_pointer
 from conformance.router import RouteMatch, split_url
 from conformance.schemas import SchemaIssue
 
@@ -39,36 +39,35 @@ def _norm(path: tuple[str | int, ...]) -> str:
 
 
 class _Out:
-    """Collects findings for one message, with the operation context filled in."""
+    """Collects findings for one message, with the operation context filled in.
+
+    Occurrences are counted by fingerprint and each Finding is built once, at the end:
+    a list of twenty items with the same drift costs one Finding, not twenty."""
 
     def __init__(self, ctx: dict[str, Any], op: Operation | None, method: str,
                  template: str | None, status: int | None) -> None:
         self.ctx, self.op, self.method, self.template, self.status = ctx, op, method, \
             template, status
-        self.items: dict[str, Finding] = {}
+        self.items: dict[str, tuple[Kind, str, str, str, str]] = {}
         self.counts: dict[str, int] = {}
 
     def add(self, kind: Kind, message: str, *, location: str, instance_path: str = "",
             schema_path: str = "") -> None:
-        f = Finding.make(kind, message=message, location=location,
-                         instance_path=instance_path, schema_path=schema_path,
-                         operation_id=self.op.operation_id if self.op else None,
-                         method=self.method, path_template=self.template, status=self.status,
-                         **self.ctx)
-        self.counts[f.fingerprint] = self.counts.get(f.fingerprint, 0) + 1
-        self.items.setdefault(f.fingerprint, f)
+        op_id = self.op.operation_id if self.op else None
+        fp = fingerprint(kind, op_id, self.status, location, schema_path, method=self.method,
+                         path_template=self.template)
+        self.counts[fp] = self.counts.get(fp, 0) + 1
+        self.items.setdefault(fp, (kind, message, location, instance_path, schema_path))
 
     def result(self) -> list[Finding]:
         out = []
-        for fp, f in self.items.items():
+        for fp, (kind, message, location, instance_path, schema_path) in self.items.items():
             n = self.counts[fp]
-            if n > 1:
-                f = Finding.make(f.kind, message=f"{f.message} ({n} occurrences)",
-                                 location=f.location, instance_path=f.instance_path,
-                                 schema_path=f.schema_path, operation_id=f.operation_id,
-                                 method=f.method, path_template=f.path_template,
-                                 status=f.status, **self.ctx)
-            out.append(f)
+            out.append(Finding.make(
+                kind, message=f"{message} ({n} occurrences)" if n > 1 else message,
+                location=location, instance_path=instance_path, schema_path=schema_path,
+                operation_id=self.op.operation_id if self.op else None, method=self.method,
+                path_template=self.template, status=self.status, **self.ctx))
         return out
 
 
