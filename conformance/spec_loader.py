@@ -37,6 +37,7 @@ __all__ = [
     "resolve_pointer",
 ]
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
 DEFAULT_SPEC = SPEC_DIR / "conversation.yaml"
 DEFAULT_OVERLAYS = tuple(sorted((SPEC_DIR / "overlays").glob("*.yaml")))
@@ -61,7 +62,7 @@ def _read_yaml(path: Path, what: str) -> Any:
         raise UserError(f"the {what} file {path} cannot be read ({exc.__class__.__name__})",
                         tip="pass a readable UTF-8 YAML or JSON file with --spec") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader, C when built
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

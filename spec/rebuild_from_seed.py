@@ -196,7 +196,9 @@ COMPONENT_LEVEL = {
         "its description is 'Additional properties of the message' and its one property, "
         "contact_name ('The display_name of the newly created contact'), is about the "
         "message, not about a channel entry of explicit_channel_message, whose values the "
-        "SDKs send as strings",
+        "SDKs send as strings; Sinch's generated .NET SDK models agree (AppMessage has "
+        "ExplicitChannelMessage as a plain object and a separate "
+        "AppMessageAdditionalProperties with ContactName)",
 }
 
 _NAME_PATTERN = {
