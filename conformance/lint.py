@@ -1,0 +1,102 @@
+"""Spec lint: check the OpenAPI document against itself, before testing anything.
+
+Every check is a small function ``rule(spec) -> Iterable[Finding]`` listed in :data:`RULES`;
+each finding is a ``spec_defect`` from source ``lint`` whose ``evidence["rule"]`` names the
+sub-kind (``example-invalid``, ``oneof-ambiguous``, ...). The rules live in
+:mod:`conformance.lint_examples`, :mod:`~conformance.lint_schemas`,
+:mod:`~conformance.lint_structure`, :mod:`~conformance.lint_text` and
+:mod:`~conformance.lint_prose`; the model they share (:class:`~conformance.lint_core.Spec`)
+in :mod:`conformance.lint_core`, the document walkers in :mod:`conformance.lint_walk`.
+
+Lint reads the original spec as given: overlays are never applied here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance import lint_examples, lint_prose, lint_schemas, lint_structure, lint_text
+from conformance.findings import Finding, Kind, Source
+from conformance.lint_core import Rule, Spec
+from conformance.spec_loader import load_document
+
+__all__ = ["RULES", "lint_document", "lint_file", "rule_of", "summary_line", "text_report"]
+
+RULES: tuple[Rule, ...] = (
+    lint_structure.openapi_validator,
+    lint_structure.ref_unresolved,
+    lint_structure.schema_invalid,
+    lint_examples.examples_valid,
+    lint_schemas.required_undefined,
+    lint_schemas.ambiguous_one_of,
+    lint_schemas.default_invalid,
+    lint_schemas.enum_type_mismatch,
+    lint_schemas.enum_missing,
+    lint_schemas.format_mismatch,
+    lint_schemas.type_missing,
+    lint_structure.path_parameters,
+    lint_structure.no_success_response,
+    lint_structure.duplicate_operation_id,
+    lint_structure.ref_sibling_ignored,
+    lint_structure.unused_component,
+    lint_text.duplicate_response_text,
+    lint_text.copied_text,
+    lint_text.description_names_other,
+    lint_prose.map_values_undefined,
+    lint_prose.required_mismatch,
+    lint_prose.limit_not_in_schema,
+)
+
+
+def lint_document(doc: dict[str, Any], rules: Sequence[Rule] = RULES) -> list[Finding]:
+    """All spec defects ``rules`` find in ``doc``, one per fingerprint, in rule order."""
+    spec = Spec(doc)
+    seen: set[str] = set()
+    findings = []
+    for rule in rules:
+        for finding in _run(rule, spec):
+            if finding.fingerprint not in seen:
+                seen.add(finding.fingerprint)
+                findings.append(finding)
+    return findings
+
+
+def _run(rule: Rule, spec: Spec) -> list[Finding]:
+    """The rule's findings; a crash in one rule becomes a finding and never hides the rest."""
+    try:
+        return list(rule(spec))
+    except Exception as exc:  # noqa: BLE001 - a lint bug is reported, not raised
+        name = getattr(rule, "__name__", repr(rule))
+        return [Finding.make(
+            Kind.VALIDATION_ERROR, source=Source.LINT, schema_path=f"#{name}",
+            message=f"Lint rule {name} failed ({type(exc).__name__}: {exc}), so its checks "
+            "were skipped.", evidence={"rule": "lint-error"})]
+
+
+def lint_file(path: str | Path, rules: Sequence[Rule] = RULES) -> list[Finding]:
+    """Lint the spec file at ``path``; a missing or non-OpenAPI file raises UserError."""
+    return lint_document(load_document(path), rules)
+
+
+def rule_of(finding: Finding) -> str:
+    return str(finding.evidence.get("rule", "?"))
+
+
+def summary_line(findings: Iterable[Finding]) -> str:
+    """``3 spec defects (by rule: example-invalid 2, unused-component 1)``."""
+    counts = Counter(rule_of(f) for f in findings)
+    total = sum(counts.values())
+    noun = "spec defect" if total == 1 else "spec defects"
+    if not total:
+        return f"0 {noun}"
+    by_rule = ", ".join(f"{rule} {n}" for rule, n in counts.most_common())
+    return f"{total} {noun} (by rule: {by_rule})"
+
+
+def text_report(findings: Sequence[Finding]) -> str:
+    """One ``LOCATION: message`` line per finding, then the summary line."""
+    lines = [f"{f.location or '/'}: {f.message}" for f in findings]
+    return "\n".join([*lines, summary_line(findings)])

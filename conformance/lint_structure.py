@@ -1,0 +1,242 @@
+"""Lint rules about the document's structure: references, components, paths, operations.
+
+Each rule is a plain function ``rule(spec) -> Iterator[Finding]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from conformance.findings import Finding, json_pointer
+from conformance.lint_core import (
+    HTTP_METHODS,
+    Operation,
+    Spec,
+    as_dict,
+    as_list,
+    child,
+    split_pointer,
+)
+
+__all__ = [
+    "duplicate_operation_id",
+    "no_success_response",
+    "openapi_validator",
+    "path_parameters",
+    "ref_sibling_ignored",
+    "ref_unresolved",
+    "schema_invalid",
+    "unused_component",
+]
+
+_COMPONENT_TYPES = ("schemas", "responses", "parameters", "examples", "requestBodies",
+                    "headers", "securitySchemes", "links", "callbacks", "pathItems")
+# openapi-spec-validator errors our own rules report with a precise location.
+_COVERED_ERRORS = ("UnresolvableParameterError", "DuplicateOperationIDError")
+
+
+def openapi_validator(spec: Spec) -> Iterator[Finding]:
+    """Everything openapi-spec-validator (OpenAPI 3.1 meta-schema and more) rejects."""
+    from jsonschema_path import SchemaPath
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+    from referencing.exceptions import Unresolvable
+
+    offline = dict.fromkeys(("<all_urls>", "http", "https", "file"), _refuse)
+    try:
+        document = SchemaPath.from_dict(spec.doc, base_uri="", handlers=offline)
+        errors = list(OpenAPIV31SpecValidator(document).iter_errors())
+    except Unresolvable:
+        return  # a dangling $ref stopped it; ref-unresolved reports that one
+    except Exception as exc:  # noqa: BLE001 - its failure must not hide our other rules
+        yield spec.finding("openapi-validator", "",
+                           f"openapi-spec-validator stopped early: {exc}.",
+                           schema_path="#validator-crash")
+        return
+    for err in errors:
+        if type(err).__name__ in _COVERED_ERRORS:
+            continue
+        where = json_pointer(getattr(err, "absolute_path", None) or [])
+        meta = json_pointer(getattr(err, "schema_path", None) or [])
+        yield spec.finding("openapi-validator", where,
+                           f"openapi-spec-validator: {getattr(err, 'message', err)}.",
+                           schema_path=f"#{type(err).__name__}{meta}")
+
+
+def _refuse(uri: str) -> Any:
+    raise ValueError(f"lint does not follow the external reference {uri}")
+
+
+def ref_unresolved(spec: Spec) -> Iterator[Finding]:
+    """A local `$ref` that points to nothing; an external one, which lint cannot check."""
+    for source, ref in spec.references():
+        if ref.startswith("#") and spec.ref_target(ref) is None:
+            yield spec.finding("ref-unresolved", child(source, "$ref"),
+                               f"`$ref: {ref}` points to nothing in this document.")
+        elif not ref.startswith("#"):
+            yield spec.finding("ref-external", child(source, "$ref"),
+                               f"`$ref: {ref}` points outside this document, so lint cannot "
+                               "check what it names; bundle the spec into one file first.")
+
+
+def _dangling_below(spec: Spec, root: str) -> bool:
+    todo, seen = [root], set()
+    while todo:
+        ptr = todo.pop()
+        if ptr in seen:
+            continue
+        seen.add(ptr)
+        for source, ref in spec.references():
+            if source == ptr or source.startswith(ptr + "/"):
+                target = spec.ref_target(ref)
+                if target is None:
+                    return True
+                todo.append(target)
+    return False
+
+
+def schema_invalid(spec: Spec) -> Iterator[Finding]:
+    """A schema the JSON Schema 2020-12 compiler rejects (bad type name, bad regex, ...)."""
+    for root in spec.schema_roots():
+        if spec.validator(root) is None and not _dangling_below(spec, root):
+            yield spec.finding(
+                "schema-invalid", root,
+                f"{spec.label(root)} is not a valid JSON Schema 2020-12 schema: "
+                f"{spec.compile_errors.get(root, 'it does not compile')}.", schema_path=root)
+
+
+def ref_sibling_ignored(spec: Spec) -> Iterator[Finding]:
+    """Keywords beside `$ref` in a Reference Object, which OpenAPI 3.1 ignores."""
+    schemas = {node.pointer for node in spec.schema_nodes()}
+    for source, _ in spec.references():
+        parts = split_pointer(source)
+        if source in schemas or (len(parts) == 2 and parts[0] == "paths"):
+            continue  # schema $ref siblings apply in 3.1; path item $ref merges
+        for key in spec.get(source):
+            if key not in ("$ref", "summary", "description"):
+                yield spec.finding(
+                    "ref-sibling-ignored", child(source, key),
+                    f"`{key}` beside `$ref` in {spec.label(source)} is ignored: an OpenAPI "
+                    "3.1 Reference Object only takes `summary` and `description`.")
+
+
+def _component(pointer: str | None) -> str | None:
+    parts = split_pointer(pointer or "")
+    if len(parts) >= 3 and parts[0] == "components" and parts[1] in _COMPONENT_TYPES:
+        return child("/components", parts[1], parts[2])
+    return None
+
+
+def unused_component(spec: Spec) -> Iterator[Finding]:
+    """A component that nothing reachable from the paths (or webhooks) refers to."""
+    edges = [(_component(src), _component(spec.ref_target(ref))) for src, ref in
+             spec.references()]
+    used = {dst for src, dst in edges if src is None and dst}
+    todo = list(used)
+    while todo:
+        current = todo.pop()
+        for src, dst in edges:
+            if src == current and dst and dst not in used:
+                used.add(dst)
+                todo.append(dst)
+    used |= {child("/components/securitySchemes", name) for name in _security_names(spec)}
+    for kind in _COMPONENT_TYPES:
+        for name in spec.mapping(child("/components", kind)):
+            ptr = child("/components", kind, name)
+            if ptr in used:
+                continue
+            users = sorted({src for src, dst in edges if dst == ptr and src and src != ptr})
+            via = (f" (only {', '.join(spec.label(u) for u in users)}, unused too, refer to it)"
+                   if users else "")
+            yield spec.finding("unused-component", ptr,
+                               f"{spec.label(ptr)} is never used: no operation refers to it"
+                               f"{via}.", evidence={"referenced_by": users})
+
+
+def _security_names(spec: Spec) -> set[str]:
+    requirements = list(as_list(spec.doc.get("security")))
+    for op in spec.operations():
+        requirements += as_list(op.operation.get("security"))
+    return {name for req in requirements if isinstance(req, dict) for name in req}
+
+
+def _parameters(spec: Spec, owner: str) -> list[tuple[str, dict[str, Any]]]:
+    """(pointer of the entry, resolved Parameter Object) for ``owner``'s parameters."""
+    out = []
+    for i in range(len(as_list(spec.get(child(owner, "parameters"))))):
+        entry = child(owner, "parameters", i)
+        _, param = spec.deref(entry)
+        if isinstance(param, dict) and isinstance(param.get("name"), str):
+            out.append((entry, param))
+    return out
+
+
+def path_parameters(spec: Spec) -> Iterator[Finding]:
+    """Path parameters vs the path template: missing, extra, optional, duplicated."""
+    for path, item in as_dict(spec.doc.get("paths")).items():
+        template = re.findall(r"{([^{}]+)}", path)
+        owners = [child("/paths", path)] + [child("/paths", path, m) for m in HTTP_METHODS
+                                             if isinstance(item, dict) and m in item]
+        for owner in owners:
+            params = _parameters(spec, owner)
+            yield from _check_parameter_list(spec, path, template, params)
+            if owner == owners[0]:
+                continue
+            declared = {p["name"] for _, p in _parameters(spec, owners[0]) + params
+                        if p.get("in") == "path"}
+            missing = [name for name in template if name not in declared]
+            if missing:
+                yield spec.finding(
+                    "path-param-undeclared", child(owner, "parameters"),
+                    f"{spec.label(owner)} has {', '.join('{' + n + '}' for n in missing)} in "
+                    f"its path {path} but declares no path parameter of that name.")
+
+
+def _check_parameter_list(spec: Spec, path: str, template: list[str],
+                          params: list[tuple[str, dict[str, Any]]]) -> Iterator[Finding]:
+    seen: set[tuple[str, str]] = set()
+    for entry, param in params:
+        key = (param["name"], str(param.get("in")))
+        if key in seen:
+            yield spec.finding("parameter-duplicate", child(entry, "name"),
+                               f"Parameter {param['name']} ({param.get('in')}) is declared "
+                               "twice in the same list.")
+        seen.add(key)
+        if param.get("in") != "path":
+            continue
+        if param["name"] not in template:
+            yield spec.finding("path-param-unused", entry,
+                               f"Path parameter {param['name']} does not appear in the path "
+                               f"template {path}.")
+        if param.get("required") is not True:
+            yield spec.finding("path-param-optional", child(spec.deref(entry)[0], "required"),
+                               f"Path parameter {param['name']} must have `required: true`; a "
+                               "path segment cannot be left out.")
+
+
+def no_success_response(spec: Spec) -> Iterator[Finding]:
+    """An operation that documents no 2xx response."""
+    for op in spec.operations():
+        codes = list(as_dict(op.operation.get("responses")))
+        if not any(c.startswith("2") for c in codes):
+            yield spec.finding("no-success-response", child(op.pointer, "responses"),
+                               f"{op.method.upper()} {op.path} documents no 2xx response "
+                               f"(only: {', '.join(codes) or 'none'}).")
+
+
+def duplicate_operation_id(spec: Spec) -> Iterator[Finding]:
+    """Two operations with the same operationId."""
+    first: dict[str, Operation] = {}
+    for op in spec.operations():
+        if op.operation_id is None:
+            continue
+        if op.operation_id in first:
+            other = first[op.operation_id]
+            yield spec.finding("duplicate-operation-id", child(op.pointer, "operationId"),
+                               f"operationId {op.operation_id} of {op.method.upper()} "
+                               f"{op.path} is already used by {other.method.upper()} "
+                               f"{other.path}.",
+                               schema_path=child(other.pointer, "operationId"))
+        else:
+            first[op.operation_id] = op
