@@ -1,18 +1,41 @@
-"""`sinch-conformance diff`: placeholder until the real implementation lands."""
+"""`sinch-conformance diff OLD NEW`: what changed between two spec versions.
+
+Each change is classed breaking or non-breaking for clients; prints Markdown or JSON,
+optionally writes JUnit XML, and exits 1 when any change is breaking. Both files are
+compared as written (no overlays).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from conformance.errors import UserError
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    parser.add_argument("old", metavar="OLD.yaml", help="The earlier spec version.")
+    parser.add_argument("new", metavar="NEW.yaml", help="The later spec version.")
+    parser.add_argument("--format", choices=("md", "json"), default="md",
+                        help="What to print on stdout (default: md).")
+    parser.add_argument("--junit", metavar="FILE",
+                        help="Also write JUnit XML: one test case per change, failing when "
+                             "breaking.")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError(
-        "the 'diff' command is not implemented yet",
-        tip="run 'sinch-conformance --help' to see the commands; this one is still a placeholder",
-    )
+    from conformance.contract import Contract
+    from conformance.reports import diff_render
+    from conformance.reports.spec_diff import diff_specs
+
+    old = Contract.load(args.old, overlays=())
+    new = Contract.load(args.new, overlays=())
+    changes = diff_specs(old, new)
+    if args.format == "md":
+        sys.stdout.write(diff_render.to_markdown(old, new, changes))
+    else:
+        sys.stdout.write(diff_render.to_json(old, new, changes))
+    if args.junit:
+        Path(args.junit).write_text(diff_render.to_junit(changes), encoding="utf-8")
+    return 1 if any(c.breaking for c in changes) else 0

@@ -1,18 +1,92 @@
-"""`sinch-conformance drift`: placeholder until the real implementation lands."""
+"""`sinch-conformance drift`: drift per operation and field, gated by a reviewed baseline.
+
+Inputs are findings (``--findings``, default ``reports/findings`` when no HAR file is given)
+and/or HAR recordings, which are checked against the spec here (source ``replay``) and also
+say which documented fields were never seen. Writes ``<out>/drift.md`` and
+``<out>/drift.json``, prints the ``--format`` one, and exits 1 when a finding is not in the
+baseline (0 with ``--update-baseline``, which rewrites the baseline to this run).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from conformance.errors import UserError
+from conformance.spec_loader import DEFAULT_SPEC
+
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    parser.add_argument("har", nargs="*", metavar="FILE.har",
+                        help="HAR recordings to check against the spec (e.g. the proxy's).")
+    parser.add_argument("--findings", metavar="PATH",
+                        help="A findings .jsonl file or directory (default: reports/findings "
+                             "when no HAR file is given).")
+    parser.add_argument("--spec", default=str(DEFAULT_SPEC), metavar="FILE",
+                        help="The spec to compare with (default: the repository's spec with "
+                             "its overlays).")
+    parser.add_argument("--base-path", default="", metavar="PATH",
+                        help="A prefix in front of the spec's paths in the recorded URLs.")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="The reviewed YAML file of accepted drift (e.g. "
+                             "drift-baseline.yaml).")
+    parser.add_argument("--update-baseline", action="store_true",
+                        help="Rewrite --baseline to this run: new entries get reason "
+                             "'TODO: review', entries no longer seen are dropped; exit 0.")
+    parser.add_argument("--junit", metavar="FILE",
+                        help="Also write JUnit XML: one test case per fingerprint, failing "
+                             "when it is not in the baseline.")
+    parser.add_argument("--format", choices=("md", "json"), default="md",
+                        help="What to print on stdout (default: md, fit for "
+                             "$GITHUB_STEP_SUMMARY).")
+    parser.add_argument("--out", default="reports", metavar="DIR",
+                        help="Where drift.md and drift.json are written (default: reports).")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError(
-        "the 'drift' command is not implemented yet",
-        tip="run 'sinch-conformance --help' to see the commands; this one is still a placeholder",
-    )
+    from conformance.contract import Contract
+    from conformance.reports import baseline, drift_render
+    from conformance.reports.drift import aggregate
+    from conformance.reports.inputs import load_findings
+    from conformance.reports.traffic import Traffic, check_traffic, read_har
+
+    if args.update_baseline and not args.baseline:
+        raise UserError("--update-baseline needs --baseline FILE to know which file to write",
+                        tip="add --baseline drift-baseline.yaml")
+    contract = Contract.load(args.spec)
+    inputs: list[str] = []
+    findings = []
+    if args.findings or not args.har:
+        path = args.findings or "reports/findings"
+        findings = load_findings(path)
+        inputs.append(str(path))
+    traffic = Traffic()
+    for har in args.har:
+        check_traffic(contract, read_har(har), run_id=Path(har).stem, base_path=args.base_path,
+                      into=traffic)
+        inputs.append(str(har))
+    report = aggregate(findings + traffic.findings, contract, inputs=inputs,
+                       calls=traffic.calls if args.har else None,
+                       used=traffic.used if args.har else None)
+    entries = []
+    if args.baseline:
+        entries = baseline.load(args.baseline, missing_ok=args.update_baseline)
+        baseline.apply(report, entries, args.baseline)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    markdown, as_json = drift_render.to_markdown(report), drift_render.to_json(report)
+    (out / "drift.md").write_text(markdown, encoding="utf-8")
+    (out / "drift.json").write_text(as_json, encoding="utf-8")
+    if args.junit:
+        Path(args.junit).write_text(drift_render.to_junit(report), encoding="utf-8")
+    sys.stdout.write(markdown if args.format == "md" else as_json)
+    if args.update_baseline:
+        new_entries = baseline.updated(report, entries)
+        baseline.save(args.baseline, new_entries)
+        print(f"wrote {len(new_entries)} entries to {args.baseline} ({len(report.new)} added, "
+              f"{len(report.fixed)} no longer seen removed)", file=sys.stderr)
+        return 0
+    return 1 if report.new else 0

@@ -1,18 +1,81 @@
-"""`sinch-conformance report`: placeholder until the real implementation lands."""
+"""`sinch-conformance report`: findings of every source -> one Allure report.
+
+Writes ``<out>/allure-results/`` (results, attachments, categories, environment, executor);
+with ``--html`` also renders ``<out>/allure-report/`` with the pinned Allure CLI, keeping
+the trend history in ``<out>/history/``. Always exits 0: gating is the job of ``drift``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
 
 from conformance.errors import UserError
+from conformance.reports.inputs import load_findings
+from conformance.spec_loader import DEFAULT_SPEC
+
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    parser.add_argument("--findings", default="reports/findings", metavar="PATH",
+                        help="A findings .jsonl file or a directory of them (default: "
+                             "reports/findings). A missing directory means no findings.")
+    parser.add_argument("--out", default="reports", metavar="DIR",
+                        help="Where allure-results/, allure-report/ and history/ go "
+                             "(default: reports).")
+    parser.add_argument("--summary", metavar="FILE",
+                        help="The suite's per-operation summary JSON, for passed results "
+                             "(default: <out>/summary.json when it exists).")
+    parser.add_argument("--spec", default=str(DEFAULT_SPEC), metavar="FILE",
+                        help="The spec the findings were checked against, for tags and the "
+                             "environment (default: the repository's spec with its overlays).")
+    parser.add_argument("--html", action="store_true",
+                        help="Also render HTML with the Allure CLI pinned in "
+                             "reports/package.json (install it with: npm --prefix reports ci).")
+    parser.add_argument("--allure-cli", metavar="PATH",
+                        help="Use this Allure executable instead of the pinned one "
+                             "(Allure 2 or 3).")
+
+
+def _summary(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UserError(f"the suite summary {path} is not valid JSON ({exc})",
+                        tip="delete it or pass another file with --summary") from None
+    return data if isinstance(data, dict) else None
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError(
-        "the 'report' command is not implemented yet",
-        tip="run 'sinch-conformance --help' to see the commands; this one is still a placeholder",
-    )
+    from conformance.contract import Contract
+    from conformance.reports import allure, allure_meta, html
+
+    cli = html.find_cli(html.default_prefix(), args.allure_cli) if args.html else None
+    out = Path(args.out)
+    findings = load_findings(args.findings)
+    summary_path = Path(args.summary) if args.summary else out / "summary.json"
+    if args.summary and not summary_path.exists():
+        raise UserError(f"the suite summary {summary_path} does not exist",
+                        tip="drop --summary or pass an existing file")
+    contract = Contract.load(args.spec)
+    results = allure.build_results(findings, contract=contract, summary=_summary(summary_path),
+                                   now=int(time.time() * 1000))
+    meta = allure_meta.meta_files(findings, contract, os.environ,
+                                  cli.version if cli else None)
+    results_dir = out / "allure-results"
+    allure.write_results(results, results_dir, meta)
+    counts = ", ".join(f"{results.count(s)} {s}" for s in ("failed", "broken", "passed",
+                                                            "skipped"))
+    print(f"wrote {len(results.results)} Allure results ({counts}) to {results_dir}")
+    if cli is not None:
+        index = html.render(cli, results_dir, out / "allure-report", out / "history"
+                            / "history.jsonl")
+        print(f"rendered {index} with Allure {cli.version}")
+    return 0

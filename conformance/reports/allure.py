@@ -1,0 +1,209 @@
+"""Findings -> Allure 2 result files: one result per (source, fingerprint).
+
+Status: a violation is ``failed`` (the API or the client breaks the contract); drift and
+findings we could not check are ``broken`` (the spec and the traffic disagree, or the check
+did not run); both carry their category as a ``[category]`` prefix of the status message,
+which ``categories.json`` (see :mod:`.allure_meta`) matches. Operations the suite exercised
+without any finding become ``passed`` results, operations it never called ``skipped``.
+
+Labels: ``epic`` = source, ``feature`` = the operation's first tag, ``story`` = the operation,
+so Allure's Behaviors tab groups by source, tag and operation; ``parentSuite``/``suite``/
+``subSuite`` mirror them for the Suites tab. ``historyId`` is derived from source and
+fingerprint, so the same finding forms one history line across nightly runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conformance.findings import Finding
+
+if TYPE_CHECKING:
+    from conformance.contract import Contract
+
+__all__ = ["MANIFEST", "ResultSet", "build_results", "write_results"]
+
+MANIFEST = ".sinch-conformance-files"  # files we wrote last time, removed before writing
+_NS = uuid.UUID("6f1c2a52-3f0e-4b8e-9a55-5c1d3e2b7a10")
+_NOT_CHECKED = "not checked"
+
+
+@dataclass
+class ResultSet:
+    """Allure result dicts and the attachment files they reference (name -> bytes)."""
+
+    results: list[dict[str, Any]]
+    attachments: dict[str, bytes]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r["status"] == status)
+
+
+def _millis(timestamp: str) -> int:
+    try:
+        return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return 0
+
+
+def _stable_id(*parts: str) -> str:
+    return hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _status(finding: Finding) -> str:
+    return "broken" if finding.is_drift or finding.category == _NOT_CHECKED else "failed"
+
+
+def _feature(contract: Contract | None, operation_id: str | None) -> str:
+    if not operation_id:
+        return "Undocumented operations"
+    op = contract.operations.get(operation_id) if contract else None
+    return op.tags[0] if op and op.tags else "Untagged"
+
+
+def _story(finding: Finding) -> str:
+    return finding.operation_id or f"{finding.method or '?'} {finding.path_template or '?'}"
+
+
+def _labels(epic: str, feature: str, story: str, severity: str, tags: Iterable[str]
+            ) -> list[dict[str, str]]:
+    pairs = [("epic", epic), ("feature", feature), ("story", story), ("severity", severity),
+             ("parentSuite", epic), ("suite", feature), ("subSuite", story),
+             ("framework", "sinch-conformance"), ("language", "python")]
+    pairs += [("tag", t) for t in dict.fromkeys(tags)]
+    return [{"name": n, "value": v} for n, v in pairs]
+
+
+class _Attach:
+    """Collects attachment files for one result set, with stable names."""
+
+    def __init__(self, store: dict[str, bytes]) -> None:
+        self.store = store
+
+    def add(self, key: str, name: str, data: Any, media: str) -> dict[str, str]:
+        ext = "json" if media == "application/json" else "txt"
+        source = f"{_stable_id(key, name)}-attachment.{ext}"
+        if media == "application/json":
+            raw = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        else:
+            raw = str(data)
+        self.store[source] = raw.encode("utf-8")
+        return {"name": name, "source": source, "type": media}
+
+
+def _attachments(key: str, finding: Finding, count: int, attach: _Attach) -> list[dict[str, str]]:
+    evidence = finding.evidence
+    out = []
+    for part in ("request", "response"):
+        if part in evidence:
+            out.append(attach.add(key, part.capitalize(), evidence[part], "application/json"))
+    if evidence.get("curl"):
+        out.append(attach.add(key, "curl", evidence["curl"], "text/plain"))
+    record = finding.to_dict() | {"occurrences": count}
+    out.append(attach.add(key, "Finding", record, "application/json"))
+    return out
+
+
+def _finding_result(group: list[Finding], contract: Contract | None, attach: _Attach
+                    ) -> dict[str, Any]:
+    f = group[0]
+    key = _stable_id(f.source, f.fingerprint)
+    story = _story(f)
+    where = f" at {f.location}" if f.location else ""
+    status_part = f" ({f.status})" if f.status is not None else ""
+    trace = f.describe() + f"\n\nfingerprint: {f.fingerprint}\nseen {len(group)} time(s)"
+    params = [("method", f.method), ("path", f.path_template), ("status", f.status),
+              ("location", f.location), ("target", f.target), ("fingerprint", f.fingerprint),
+              ("occurrences", len(group))]
+    start = min(_millis(x.timestamp) for x in group)
+    return {
+        "uuid": str(uuid.uuid5(_NS, f"{key}:{f.run_id}:{start}")),
+        "historyId": key,
+        "testCaseId": key,
+        "name": f"{f.title}: {story}{status_part}{where}",
+        "fullName": f"{f.source}.{story}.{f.kind}.{f.location or '-'}",
+        "status": _status(f),
+        "statusDetails": {"message": f"[{f.category}] {f.title}: {f.message}", "trace": trace},
+        "stage": "finished",
+        "description": f.message,
+        "labels": _labels(f.source, _feature(contract, f.operation_id), story, str(f.severity),
+                          [f.category, str(f.kind), *(["drift"] if f.is_drift else [])]),
+        "parameters": [{"name": n, "value": str(v)} for n, v in params if v not in (None, "")],
+        "attachments": _attachments(key, f, len(group), attach),
+        "links": [],
+        "start": start,
+        "stop": max(_millis(x.timestamp) for x in group),
+    }
+
+
+def _operation_result(operation_id: str, info: Mapping[str, Any], contract: Contract | None,
+                      now: int) -> dict[str, Any]:
+    key = _stable_id("suite", "operation", operation_id)
+    calls = int(info.get("calls", 0) or 0)
+    status = "passed" if calls else "skipped"
+    message = (f"{operation_id}: {calls} call(s), no finding." if calls
+               else f"{operation_id} was not exercised in this run.")
+    return {
+        "uuid": str(uuid.uuid5(_NS, f"{key}:{now}")), "historyId": key, "testCaseId": key,
+        "name": f"{operation_id} conforms to the spec", "fullName": f"suite.{operation_id}",
+        "status": status, "statusDetails": {"message": message}, "stage": "finished",
+        "labels": _labels("suite", _feature(contract, operation_id), operation_id, "normal",
+                          ["conforms" if calls else "not exercised"]),
+        "parameters": [{"name": "calls", "value": str(calls)}], "attachments": [], "links": [],
+        "start": now, "stop": now,
+    }
+
+
+def build_results(findings: Iterable[Finding], *, contract: Contract | None = None,
+                  summary: Mapping[str, Any] | None = None, now: int = 0) -> ResultSet:
+    """Allure results for findings (grouped by source and fingerprint) and, from the suite's
+    ``summary`` (``{"operations": {id: {"calls": n}}}``), the operations without findings."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.source, f.fingerprint), []).append(f)
+    store: dict[str, bytes] = {}
+    attach = _Attach(store)
+    results = [_finding_result(sorted(g, key=lambda x: x.timestamp), contract, attach)
+               for _, g in sorted(groups.items())]
+    with_findings = {f.operation_id for g in groups.values() for f in g
+                     if f.category != _NOT_CHECKED}
+    operations = (summary or {}).get("operations") or {}
+    for op_id in sorted(operations):
+        if op_id not in with_findings and isinstance(operations[op_id], Mapping):
+            results.append(_operation_result(op_id, operations[op_id], contract, now))
+    return ResultSet(results, store)
+
+
+def _clean_previous(directory: Path) -> None:
+    manifest = directory / MANIFEST
+    if not manifest.exists():
+        return
+    for name in manifest.read_text(encoding="utf-8").split():
+        if "/" not in name and name != MANIFEST:
+            (directory / name).unlink(missing_ok=True)
+
+
+def write_results(results: ResultSet, directory: Path, extra_files: Mapping[str, bytes]
+                  ) -> list[str]:
+    """Write results, attachments and ``extra_files`` (categories, environment, executor)
+    into ``directory``; files another writer put there (allure-pytest's) are kept, ours from
+    the previous run are replaced. Returns the names written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _clean_previous(directory)
+    files = dict(results.attachments)
+    for result in results.results:
+        files[f"{result['uuid']}-result.json"] = json.dumps(
+            result, indent=1, ensure_ascii=False).encode("utf-8")
+    files.update(extra_files)
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    names = sorted(files)
+    (directory / MANIFEST).write_text("\n".join(names) + "\n", encoding="utf-8")
+    return names

@@ -1,0 +1,109 @@
+"""The baseline: a reviewed YAML file of accepted drift, one entry per fingerprint.
+
+::
+
+    entries:
+      - fingerprint: 3f2a9c0d1e4b5a67
+        kind: undocumented_field
+        operation_id: Messages_SendMessage
+        location: response.body/accepted_time
+        reason: Sinch returns it since 2024; asked them to document it (ticket 123).
+
+Only ``fingerprint`` and ``reason`` matter to the gate; the rest is there for the reviewer.
+``--update-baseline`` rewrites the file to this run: entries still seen keep their reason,
+new ones get ``reason: "TODO: review"``, entries no longer seen are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+from conformance.errors import UserError
+from conformance.reports.drift import DriftReport, Group
+
+__all__ = ["TODO_REASON", "Entry", "apply", "load", "save", "updated"]
+
+TODO_REASON = "TODO: review"
+_HEADER = """\
+# Accepted spec drift for `sinch-conformance drift --baseline`: one entry per fingerprint.
+# `drift` fails only on findings not listed here and reports entries no longer seen, so this
+# file can shrink. Replace every "TODO: review" with the reason the drift is accepted.
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    fingerprint: str
+    kind: str
+    operation_id: str
+    location: str
+    reason: str
+
+    @classmethod
+    def of(cls, group: Group, reason: str = TODO_REASON) -> Entry:
+        f = group.first
+        operation = f.operation_id or f"{f.method or '?'} {f.path_template or '?'}"
+        return cls(f.fingerprint, str(f.kind), operation, f.location, reason)
+
+
+def _entry(path: Path, i: int, raw: object) -> Entry:
+    if not isinstance(raw, dict) or not raw.get("fingerprint"):
+        raise UserError(f"entry {i + 1} of the baseline {path} has no fingerprint",
+                        tip="each entry needs at least 'fingerprint' and 'reason'")
+    if not str(raw.get("reason") or "").strip():
+        raise UserError(f"entry {i + 1} of the baseline {path} ({raw['fingerprint']}) has no "
+                        "reason", tip="say in 'reason' why this drift is accepted")
+    return Entry(str(raw["fingerprint"]), str(raw.get("kind", "")),
+                 str(raw.get("operation_id", "")), str(raw.get("location", "")),
+                 str(raw["reason"]))
+
+
+def load(path: str | Path, *, missing_ok: bool = False) -> list[Entry]:
+    """The entries of a baseline file (a missing file is empty when ``missing_ok``)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if missing_ok:
+            return []
+        raise UserError(f"the baseline file {path} does not exist",
+                        tip="create it with --update-baseline, or drop --baseline") from None
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise UserError(f"the baseline file {path} is not valid YAML",
+                        tip="fix the file or regenerate it with --update-baseline") from None
+    entries = (data or {}).get("entries") if isinstance(data, dict | None) else None
+    if not isinstance(entries, list | None):
+        raise UserError(f"the baseline file {path} has no 'entries' list",
+                        tip="see drift-baseline.yaml at the repository root for the format")
+    return [_entry(path, i, raw) for i, raw in enumerate(entries or [])]
+
+
+def apply(report: DriftReport, entries: Iterable[Entry], source: str) -> None:
+    """Mark accepted groups and list the entries no longer seen, in place."""
+    by_fp = {e.fingerprint: e for e in entries}
+    seen = set()
+    for group in report.groups:
+        entry = by_fp.get(group.fingerprint)
+        if entry is not None:
+            group.accepted_reason = entry.reason
+            seen.add(entry.fingerprint)
+    report.fixed = [e for e in by_fp.values() if e.fingerprint not in seen]
+    report.baseline = source
+
+
+def updated(report: DriftReport, entries: Iterable[Entry]) -> list[Entry]:
+    """The baseline for this run: every gating group, with its reviewed reason if it has one."""
+    reasons = {e.fingerprint: e.reason for e in entries}
+    out = [Entry.of(g, reasons.get(g.fingerprint, TODO_REASON)) for g in report.groups
+           if g.gates]
+    return sorted(out, key=lambda e: (e.operation_id, e.kind, e.location, e.fingerprint))
+
+
+def save(path: str | Path, entries: list[Entry]) -> None:
+    body = yaml.safe_dump({"entries": [asdict(e) for e in entries]}, sort_keys=False,
+                          allow_unicode=True, width=100)
+    Path(path).write_text(_HEADER + body, encoding="utf-8")

@@ -1,0 +1,119 @@
+"""Render Allure results to static HTML with the Allure CLI pinned in ``reports/package.json``.
+
+Allure 3 (npm ``allure``, pure Node) keeps its trend in a history file (``historyPath``,
+one JSON line per run) that lives beside the report, not inside it, so regenerating the
+report never loses it; CI carries ``reports/history/`` from one nightly run to the next.
+Allure 2 (``allure-commandline``, Java) keeps it in ``<report>/history/``, which is copied
+into the results before each generation.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.errors import UserError
+
+__all__ = ["AllureCli", "default_prefix", "find_cli", "render"]
+
+_TIMEOUT = 600
+_INSTALL_TIP = "install it with: npm --prefix reports ci (needs Node.js 20+), or pass --allure-cli"
+
+
+@dataclass(frozen=True)
+class AllureCli:
+    executable: Path
+    version: str
+
+    @property
+    def major(self) -> int:
+        head = self.version.split(".", 1)[0]
+        return int(head) if head.isdigit() else 3
+
+
+def default_prefix() -> Path:
+    """The ``reports/`` directory holding package.json: the repository's, else the cwd's."""
+    repo = Path(__file__).resolve().parents[2] / "reports"
+    return repo if (repo / "package.json").exists() else Path.cwd() / "reports"
+
+
+def find_cli(prefix: Path, explicit: str | None = None) -> AllureCli:
+    """The Allure CLI to use: ``explicit``, else ``<prefix>/node_modules/.bin/allure``."""
+    if shutil.which("node") is None and explicit is None:
+        raise UserError("--html needs Node.js, which is not on PATH",
+                        tip="install Node.js 20+ and npm, then run: npm --prefix reports ci")
+    path = Path(explicit) if explicit else prefix / "node_modules" / ".bin" / "allure"
+    if not path.exists():
+        raise UserError(f"the Allure CLI is not installed (looked for {path})", tip=_INSTALL_TIP)
+    try:
+        out = subprocess.run([str(path), "--version"], capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise UserError(f"the Allure CLI at {path} does not run ({exc.__class__.__name__})",
+                        tip=_INSTALL_TIP) from None
+    version = next((w for w in out.split() if w[:1].isdigit()), "3")
+    return AllureCli(path, version)
+
+
+def _run(command: list[str]) -> None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=_TIMEOUT)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise UserError(f"the Allure CLI failed to start ({exc})", tip=_INSTALL_TIP) from None
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise UserError(f"the Allure CLI exited with {done.returncode}: {last[0]}",
+                        tip="run it by hand to see its full output: " + " ".join(command))
+
+
+def _categories(results: Path) -> list[object]:
+    """The results' categories.json: Allure 3's default UI reads categories from its config
+    only (its Allure 2 reader keeps the file for the classic UI), so it is passed on."""
+    try:
+        data = json.loads((results / "categories.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return data if isinstance(data, list) else []
+
+
+def _render_allure3(cli: AllureCli, results: Path, report: Path, history: Path,
+                    name: str) -> None:
+    history.parent.mkdir(parents=True, exist_ok=True)
+    config: dict[str, object] = {
+        "name": name, "output": str(report), "historyPath": str(history),
+        "plugins": {"awesome": {"options": {"reportName": name}}}}
+    categories = _categories(results)
+    if categories:
+        config["categories"] = categories
+    with tempfile.TemporaryDirectory(prefix="allurerc-") as tmp:
+        rc = Path(tmp) / "allurerc.json"
+        rc.write_text(json.dumps(config), encoding="utf-8")
+        shutil.rmtree(report, ignore_errors=True)
+        _run([str(cli.executable), "generate", "--config", str(rc), "--cwd", tmp,
+              "--output", str(report), str(results)])
+
+
+def _render_allure2(cli: AllureCli, results: Path, report: Path) -> None:
+    previous = report / "history"
+    if previous.is_dir():
+        shutil.rmtree(results / "history", ignore_errors=True)
+        shutil.copytree(previous, results / "history")
+    _run([str(cli.executable), "generate", "--clean", "-o", str(report), str(results)])
+
+
+def render(cli: AllureCli, results: Path, report: Path, history: Path,
+           name: str = "Sinch Conversation API conformance") -> Path:
+    """Generate ``report`` from ``results``; returns the report's index.html."""
+    if cli.major >= 3:
+        _render_allure3(cli, results.resolve(), report.resolve(), history.resolve(), name)
+    else:
+        _render_allure2(cli, results, report)
+    index = report / "index.html"
+    if not index.exists():
+        raise UserError(f"the Allure CLI wrote no {index}",
+                        tip=f"check that {results} holds *-result.json files")
+    return index

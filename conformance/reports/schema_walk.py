@@ -1,0 +1,108 @@
+"""Read a schema the way a report needs it: ``$ref`` followed, combinators merged.
+
+A :class:`Shape` is what one or more schemas say about a value: the properties an object may
+have (every ``allOf``/``oneOf``/``anyOf`` branch merged), the ones it must have (``required``
+of the schema and its ``allOf`` parts only), its types, its enum and its array items. Used by
+:mod:`.fields` (documented fields) and :mod:`.schema_diff` (what changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.spec_loader import resolve_pointer
+
+__all__ = ["Shape", "deref", "ref_of", "shape"]
+
+_COMBINATORS = ("allOf", "oneOf", "anyOf")
+_MAX_REFS = 32
+
+
+def ref_of(node: Any) -> str | None:
+    """The ``$ref`` of a schema node, if it is one."""
+    return node.get("$ref") if isinstance(node, dict) and isinstance(node.get("$ref"), str) \
+        else None
+
+
+def deref(document: Any, node: Any) -> Any:
+    """Follow a chain of local ``$ref``s; sibling keywords of a ``$ref`` win over the target's."""
+    for _ in range(_MAX_REFS):
+        ref = ref_of(node)
+        if ref is None or not ref.startswith("#"):
+            return node
+        try:
+            target = resolve_pointer(document, ref)
+        except (KeyError, IndexError, ValueError):
+            return {}
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**target, **rest} if rest and isinstance(target, dict) else target
+    return node
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    value = node.get("type")
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list):
+        return {str(v) for v in value}
+    return set()
+
+
+def _enum(node: dict[str, Any]) -> frozenset[Any] | None:
+    if isinstance(node.get("enum"), list):
+        return frozenset(v for v in node["enum"] if isinstance(v, str | int | float | bool))
+    if "const" in node and isinstance(node["const"], str | int | float | bool):
+        return frozenset({node["const"]})
+    described = node.get("x-enumDescriptions")
+    if isinstance(described, dict) and node.get("type") == "string":
+        return frozenset(described)
+    return None
+
+
+@dataclass
+class Shape:
+    properties: dict[str, list[Any]] = field(default_factory=dict)
+    required: set[str] = field(default_factory=set)
+    types: set[str] = field(default_factory=set)
+    enum: frozenset[Any] | None = None
+    items: list[Any] = field(default_factory=list)
+    is_map: bool = False  # additionalProperties with a schema and no declared properties
+    refs: set[str] = field(default_factory=set)  # component refs met: a recursion guard
+
+
+def _visit(document: Any, node: Any, out: Shape, certain: bool, depth: int) -> None:
+    if depth > _MAX_REFS:
+        return
+    ref = ref_of(node)
+    if ref:
+        out.refs.add(ref)
+    node = deref(document, node)
+    if not isinstance(node, dict):
+        return
+    for name, sub in (node.get("properties") or {}).items():
+        out.properties.setdefault(str(name), []).append(sub)
+    if certain:
+        out.required.update(str(r) for r in node.get("required", []) or [])
+        out.types |= _types(node)
+        enum = _enum(node)
+        if enum is not None:
+            out.enum = enum if out.enum is None else out.enum & enum
+    if isinstance(node.get("items"), dict):
+        out.items.append(node["items"])
+    if isinstance(node.get("additionalProperties"), dict):
+        out.is_map = True
+    for comb in _COMBINATORS:
+        for branch in node.get(comb, []) or []:
+            _visit(document, branch, out, certain and comb == "allOf", depth + 1)
+
+
+def shape(document: Any, schemas: Iterable[Any]) -> Shape:
+    """The merged shape of ``schemas`` (several: a property documented by several branches)."""
+    out = Shape()
+    for schema in schemas:
+        _visit(document, schema, out, True, 0)
+    if out.properties:
+        out.is_map = False
+    return out
