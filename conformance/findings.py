@@ -62,6 +62,8 @@ class Kind(StrEnum):
     POSITIVE_DATA_REJECTED = "positive_data_rejected"
     USE_AFTER_DELETE = "use_after_delete"
     READONLY_IN_REQUEST = "readonly_in_request"
+    RESOURCE_UNAVAILABLE_AFTER_CREATE = "resource_unavailable_after_create"
+    PAGINATION_INCONSISTENT = "pagination_inconsistent"
     SPEC_DEFECT = "spec_defect"
     # Drift: traffic shows something the spec does not describe (allowed, but undocumented).
     UNDOCUMENTED_FIELD = "undocumented_field"
@@ -101,6 +103,10 @@ _KIND_INFO: dict[Kind, tuple[str, str, Severity]] = {
     Kind.USE_AFTER_DELETE: ("Resource available after deletion", "stateful", Severity.CRITICAL),
     Kind.READONLY_IN_REQUEST: ("Read-only property in request", "schema violation",
                                Severity.NORMAL),
+    Kind.RESOURCE_UNAVAILABLE_AFTER_CREATE: ("Created resource not available", "stateful",
+                                             Severity.CRITICAL),
+    Kind.PAGINATION_INCONSISTENT: ("Pagination repeats or skips items", "stateful",
+                                   Severity.NORMAL),
     Kind.SPEC_DEFECT: ("Specification defect", "spec defect", Severity.NORMAL),
     Kind.UNDOCUMENTED_FIELD: ("Undocumented field", "drift", Severity.MINOR),
     Kind.UNDOCUMENTED_ENUM_VALUE: ("Undocumented enum value", "drift", Severity.MINOR),

@@ -1,0 +1,104 @@
+"""What a handler gets: :class:`Call` (one request, already routed, authenticated and
+validated) and :class:`Env` (the emulator's clock, id factory, config and schemas)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.emulator.config import EmulatorConfig
+from conformance.emulator.ids import Clock, IdFactory, rfc3339
+from conformance.emulator.replies import ApiError, Reply
+from conformance.emulator.shape import Schemas
+from conformance.emulator.state import ProjectState
+
+__all__ = ["Call", "Env", "Handler"]
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Env:
+    config: EmulatorConfig
+    clock: Clock
+    ids: IdFactory
+    schemas: Schemas
+
+    def new_id(self) -> str:
+        return self.ids.new()
+
+    def stamp(self, epoch: float | None = None) -> str:
+        return rfc3339(self.clock.now() if epoch is None else epoch)
+
+
+@dataclass
+class Call:
+    operation_id: str
+    project_id: str
+    state: ProjectState
+    path: dict[str, str]
+    query: dict[str, list[str]]
+    body: Any
+    faults: frozenset[str]
+    env: Env
+
+    def fault(self, name: str) -> bool:
+        return name in self.faults
+
+    def q(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def q_int(self, name: str) -> int | None:
+        value = self.q(name)
+        return int(value) if value not in (None, "") else None
+
+    def q_bool(self, name: str) -> bool:
+        return self.q(name, "false") == "true"
+
+    def mask(self) -> list[str] | None:
+        """Top-level field names of ``update_mask.paths`` (repeated or comma-separated)."""
+        values = self.query.get("update_mask.paths")
+        if not values:
+            return None
+        return [p.strip().split(".")[0] for v in values for p in v.split(",") if p.strip()]
+
+    def field(self, name: str, default: Any = None) -> Any:
+        return self.body.get(name, default) if isinstance(self.body, dict) else default
+
+    # ---------------------------------------------------------------- lookups
+    def app(self, app_id: str) -> Doc:
+        app = self.state.apps.get(app_id)
+        if app is None:
+            raise ApiError.not_found("app", app_id)
+        return app
+
+    def contact(self, contact_id: str) -> Doc:
+        contact = self.state.contacts.get(contact_id)
+        if contact is None:
+            raise ApiError.not_found("contact", contact_id)
+        return contact
+
+    def conversation(self, conv_id: str) -> Doc:
+        conv = self.state.conversations.get(conv_id)
+        if conv is None:
+            raise ApiError.not_found("conversation", conv_id)
+        return conv
+
+
+Handler = Callable[[Call], Reply]
+
+
+def apply_update(target: Doc, changes: Doc, mask: list[str] | None, allowed: tuple[str, ...],
+                 defaults: Doc) -> None:
+    """PATCH semantics: the fields in ``mask`` (or every allowed field present in
+    ``changes`` when there is no mask) take their new value, or their default when absent."""
+    names = [n for n in (mask if mask is not None else list(changes)) if n in allowed]
+    for name in names:
+        if name in changes:
+            target[name] = changes[name]
+        elif name in defaults:
+            target[name] = defaults[name]
+        else:
+            target.pop(name, None)
