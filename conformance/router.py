@@ -45,9 +45,12 @@ def _template_regex(template: str) -> re.Pattern[str]:
     pattern, pos = "", 0
     for m in _PARAM.finditer(template):
         pattern += re.escape(template[pos:m.start()])
-        # a value never holds '/' (an encoded slash is still one segment: see _normalise)
+        # a value never holds '/' (an encoded slash is still one segment: see _normalise);
+        # in the last segment a ':' starts a custom verb (Google's API style), so
+        # '/conversations/X:inject-event' is not conversation 'X:inject-event'
         nxt = template[m.end():m.end() + 1]
-        value = "[^/]+?" if nxt == ":" else "[^/]+"
+        last = "/" not in template[m.end():]
+        value = "[^/:]+" if last or nxt == ":" else "[^/]+"
         pattern += f"(?P<p{len(pattern)}>{value})"
         pos = m.end()
     pattern += re.escape(template[pos:])

@@ -59,6 +59,8 @@ def test_base_path_prefix() -> None:
 @pytest.mark.parametrize(("method", "url", "documented"), [
     ("GET", f"{P}/unknown", None),
     ("POST", f"{P}/messages:fly", None),
+    ("POST", f"{P}/conversations/CONV:inject-event", None),  # a verb the spec lacks
+    ("GET", f"{P}/apps/A1:frobnicate", None),
     ("GET", "/v2/projects/x/apps", None),
     ("PUT", f"{P}/apps/A", ("DELETE", "GET", "PATCH")),
 ])
