@@ -53,7 +53,7 @@ class SchemaError(Exception):
 class SchemaIssue:
     """One thing wrong with a document: a violation or drift, before it becomes a Finding."""
 
-    drift: str | None  # None for a violation, else "field" or "enum"
+    drift: str | None  # None: a violation; "field", "enum", "readonly"; "skipped": not checked
     instance_path: tuple[str | int, ...]
     schema_path: tuple[str | int, ...]
     message: str
@@ -136,6 +136,15 @@ class CompiledSchema:
         return self._strict.is_valid(doc) and self._lenient.is_valid(doc)
 
     def issues(self, doc: Any) -> list[SchemaIssue]:
+        try:
+            return self._issues(doc)
+        except (ValueError, RecursionError) as exc:  # jsonschema-rs: "Recursion limit reached"
+            if "ecursion" not in str(exc) and not isinstance(exc, RecursionError):
+                raise
+            return [SchemaIssue("skipped", (), (), "the document is nested too deeply to "
+                                "validate")]
+
+    def _issues(self, doc: Any) -> list[SchemaIssue]:
         if self.is_clean(doc):
             return []
         out = []

@@ -88,6 +88,9 @@ def _schema_findings(out: _Out, issues: list[SchemaIssue], side: str, base: str)
                     f"{label} body at `{where}`: received {issue.message}.",
                     location=location, instance_path=json_pointer(issue.instance_path),
                     schema_path=schema_path)
+        elif issue.drift == "skipped":
+            out.add(Kind.BODY_SKIPPED, f"{label} body not validated: {issue.message}.",
+                    location=location, schema_path=schema_path)
         elif issue.drift == "readonly":
             out.add(Kind.READONLY_IN_REQUEST,
                     f"Request body sends read-only property `{where}`; the spec marks it "
@@ -105,8 +108,10 @@ def _parse_json(out: _Out, raw: bytes, side: str) -> tuple[bool, Any]:
     kind = Kind.REQUEST_BODY_SCHEMA if side == "request" else Kind.RESPONSE_BODY_SCHEMA
     try:
         return True, json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = ("not UTF-8" if isinstance(exc, UnicodeDecodeError)
+                  else "nested too deeply to parse" if isinstance(exc, RecursionError)
+                  else str(exc))
         out.add(kind, f"{side.capitalize()} body is not valid JSON ({reason}); "
                       f"received {len(raw)} bytes.", location=f"{side}.body")
         return False, None

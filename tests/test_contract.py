@@ -170,3 +170,14 @@ def test_overlay_is_applied_but_original_untouched() -> None:
     strict = original.validate_request("POST", f"{P}/messages:send", JSON, body, source="lint")
     assert kinds(strict) == ["request_body_schema"]  # {} satisfies both branches: the defect
     assert C.overlays and all(a.reason for a in C.overlays)
+
+
+@pytest.mark.parametrize("depth", [50, 300, 990, 5000])
+@pytest.mark.parametrize("template", ['{"message":%s}', "[%s]", '{"app_id":%s}'])
+def test_deep_nesting_gives_a_finding_not_an_exception(depth: int, template: str) -> None:
+    inner = "1"
+    for _ in range(depth):
+        inner = template % inner
+    findings = req("POST", f"{P}/messages:send", inner.encode())
+    assert findings and {str(f.kind) for f in findings} <= {
+        "request_body_schema", "body_skipped", "undocumented_field"}
