@@ -1,18 +1,136 @@
-"""`sinch-conformance proxy`: placeholder until the real implementation lands."""
+"""`sinch-conformance proxy --target URL`: mitmdump in reverse mode with the add-on.
+
+Runs ``mitmdump`` from this interpreter's environment as a child process, prints the URL
+to point the app at once it listens, forwards SIGINT/SIGTERM to it (mitmdump then prints
+its summary and closes the HAR file) and returns its exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import subprocess
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
 
 from conformance.errors import UserError
+from conformance.proxy.bodies import parse_size
+from conformance.proxy.launcher import free_port, mitmdump_args, port_in_use, wait_for_port
+
+__all__ = ["add_arguments", "run"]
+
+START_TIMEOUT = 30.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    parser.add_argument("--target", required=True,
+                        help="API to forward to, e.g. https://us.conversation.api.sinch.com "
+                             "or the emulator's http://127.0.0.1:PORT")
+    parser.add_argument("--listen-port", type=int, default=8080,
+                        help="port the app connects to (default 8080; 0 picks a free one)")
+    parser.add_argument("--listen-host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1, loopback only)")
+    parser.add_argument("--record", type=Path, default=None, metavar="FILE.har",
+                        help="record checked flows to this HAR file, secrets redacted")
+    parser.add_argument("--findings", type=Path, default=Path("reports/findings"),
+                        metavar="DIR", help="directory for the findings (JSON lines)")
+    parser.add_argument("--enforce", action="store_true",
+                        help="answer requests the spec rejects with its 400 error body "
+                             "instead of forwarding them")
+    parser.add_argument("--strict", action="store_true",
+                        help="count drift as a violation on the console and in the summary")
+    parser.add_argument("--max-body", default="1m",
+                        help="largest body checked, e.g. 512k or 4m (default 1m)")
+    parser.add_argument("--base-path", default="",
+                        help="path prefix in front of the spec's paths, if the API has one")
+    parser.add_argument("--spec", type=Path, default=None,
+                        help="OpenAPI spec to check against (default: the bundled one)")
+
+
+def _target(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(f"the target {url!r} is not an http:// or https:// URL with a host",
+                        tip="pass --target https://us.conversation.api.sinch.com")
+    if parts.path not in ("", "/") or parts.query:
+        raise UserError(f"the target {url!r} has a path; mitmproxy's reverse mode needs "
+                        "scheme://host[:port] only",
+                        tip="drop the path, and pass --base-path if the API lives under one")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise UserError(f"the target {url!r} has an invalid port",
+                        tip="pass --target scheme://host[:port] with a port 1-65535") from None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _port(host: str, port: int) -> int:
+    if port == 0:
+        return free_port(host)
+    if not 0 < port < 65536:
+        raise UserError(f"--listen-port {port} is not a port number",
+                        tip="pass --listen-port between 1 and 65535, or 0 for a free one")
+    if port_in_use(host, port):
+        raise UserError(f"port {port} on {host} is already in use",
+                        tip="pass --listen-port with a free port, or --listen-port 0")
+    return port
+
+
+def _options(args: argparse.Namespace) -> dict[str, object]:
+    try:
+        parse_size(args.max_body)
+    except ValueError as exc:
+        raise UserError(str(exc), tip="pass --max-body like 512k or 1m") from None
+    if args.base_path and not args.base_path.startswith("/"):
+        raise UserError(f"--base-path {args.base_path!r} does not start with '/'",
+                        tip="pass --base-path like /proxy")
+    if args.spec and not args.spec.is_file():
+        raise UserError(f"the spec file {args.spec} does not exist",
+                        tip="pass --spec with the path of an OpenAPI file")
+    if args.record and not args.record.resolve().parent.is_dir():
+        raise UserError(f"the directory of {args.record} does not exist",
+                        tip="create it, or pass --record with a path in an existing one")
+    options: dict[str, object] = {
+        "sinch_findings_dir": args.findings, "sinch_strict": args.strict,
+        "sinch_enforce": args.enforce, "sinch_max_body": args.max_body,
+        "sinch_base_path": args.base_path}
+    if args.record:
+        options["sinch_record"] = args.record
+    if args.spec:
+        options["sinch_spec"] = args.spec
+    return options
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError(
-        "the 'proxy' command is not implemented yet",
-        tip="run 'sinch-conformance --help' to see the commands; this one is still a placeholder",
-    )
+    target = _target(args.target)
+    options = _options(args)
+    port = _port(args.listen_host, args.listen_port)
+    cmd = mitmdump_args(mode=f"reverse:{target}", listen_host=args.listen_host,
+                        listen_port=port, options=options)
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if not wait_for_port(args.listen_host, port, START_TIMEOUT, proc):
+            if proc.poll() is None:
+                proc.terminate()
+            code = proc.wait()
+            raise UserError(f"mitmdump exited (code {code}) before listening on "
+                            f"{args.listen_host}:{port}",
+                            tip="read mitmdump's message above; a bad option names itself")
+        print(f"sinch-conformance proxy: listening on http://{args.listen_host}:{port} -> "
+              f"{target}", flush=True)
+        code = proc.wait()
+        return 128 - code if code < 0 else code  # killed by a signal: shell convention
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait()
+

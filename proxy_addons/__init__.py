@@ -1,0 +1,1 @@
+"""mitmproxy add-ons of sinch-conformance; load one with ``mitmdump -s <file>``."""
