@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_request", "check_response", "media_type"]
 
-_ID_SEGMENT = re.compile(r"^(?=.*\d)[0-9A-Za-z_\-]{8,}$")
+_ID_SEGMENT = re.compile(r"^(?:(?=.*\d)[0-9A-Za-z_\-]{8,}|\+?\d{6,})$")
 
 
 def media_type(value: str | None) -> str:
@@ -30,7 +30,11 @@ def media_type(value: str | None) -> str:
 
 def _template_of(path: str) -> str:
     """A concrete undocumented path with id-like segments replaced, for fingerprints."""
-    return "/".join("{id}" if _ID_SEGMENT.match(s) else s for s in path.split("/"))
+    def segment(s: str) -> str:
+        head, colon, verb = s.partition(":")  # '01ABC:inject-event' -> '{id}:inject-event'
+        return ("{id}" if _ID_SEGMENT.match(head) else head) + colon + verb
+
+    return "/".join(segment(s) for s in path.split("/"))
 
 
 def _norm(path: tuple[str | int, ...]) -> str:
