@@ -247,8 +247,13 @@ class Finding:
 
     def to_json(self) -> str:
         """One line of JSON (no newline inside), keys in field order."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"),
+        text = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"),
                           default=str)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from the traffic: keep it, escaped
+            text = json.dumps(self.to_dict(), separators=(",", ":"), default=str)
+        return text
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:

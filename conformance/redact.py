@@ -167,14 +167,34 @@ def redact_body(body: Any, content_type: str | None = None, secrets: Iterable[st
     stripped = body.lstrip()
     if stripped[:1] in ("{", "[") or "json" in ctype:
         try:
-            parsed = json.loads(body)
+            return redact_text(json.dumps(redact_json(json.loads(body)), ensure_ascii=False),
+                               secrets)
         except ValueError:
             pass
-        else:
-            return redact_text(json.dumps(redact_json(parsed), ensure_ascii=False), secrets)
+        except RecursionError:  # nested too deeply for Python: mask by the keys' names
+            return redact_text(_redact_json_text(body), secrets)
     if "x-www-form-urlencoded" in ctype:
         body = redact_query(body)
     return redact_text(body, secrets)
+
+
+_JSON_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*')
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _redact_json_text(text: str) -> str:
+    """JSON text too deep to parse, with the string value of every credential-named key
+    masked; when such a key holds anything but a string, a placeholder for the body."""
+    out, pos = [], 0
+    for key in _JSON_KEY.finditer(text):
+        if key.start() < pos or not is_secret_name(key.group(1)):
+            continue
+        value = _JSON_STRING.match(text, key.end())
+        if value is None:
+            return f"<{len(text)} characters of deeply nested JSON with a credential field>"
+        out += [text[pos:key.end()], f'"{MASK}"']
+        pos = value.end()
+    return "".join(out) + text[pos:]
 
 
 def _redact_value(key: str, value: Any, secrets: tuple[str, ...]) -> Any:

@@ -35,8 +35,14 @@ class RouteMatch:
 def split_url(url: str) -> tuple[str, str]:
     """(path, query string) of an absolute URL or of a path with an optional query."""
     if "://" in url:
-        parts = urlsplit(url)
-        return parts.path or "/", parts.query
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. an unbalanced '[' in the host: take what follows it
+            rest = url.split("://", 1)[1]
+            slash = rest.find("/")
+            url = rest[slash:] if slash >= 0 else "/"
+        else:
+            return parts.path or "/", parts.query
     path, _, query = url.partition("?")
     return path or "/", query
 

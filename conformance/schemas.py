@@ -137,7 +137,10 @@ class CompiledSchema:
 
     def issues(self, doc: Any) -> list[SchemaIssue]:
         try:
-            return self._issues(doc)
+            try:
+                return self._issues(doc)
+            except UnicodeEncodeError:  # a lone surrogate ("\\ud83d"): jsonschema-rs cannot
+                return self._issues(_without_surrogates(doc))  # take it; check U+FFFD instead
         except (ValueError, RecursionError) as exc:  # jsonschema-rs: "Recursion limit reached"
             if "ecursion" not in str(exc) and not isinstance(exc, RecursionError):
                 raise
@@ -161,6 +164,17 @@ class CompiledSchema:
                 out.append(SchemaIssue("field", (*path, name), sub_path,
                                        f"`{name}` is not a documented property"))
         return out
+
+
+def _without_surrogates(doc: Any) -> Any:
+    """The document with every lone surrogate in a string or key replaced by U+FFFD."""
+    if isinstance(doc, str):
+        return doc.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(doc, list):
+        return [_without_surrogates(v) for v in doc]
+    if isinstance(doc, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in doc.items()}
+    return doc
 
 
 def _resolve(schema: Any, components: dict[str, Any]) -> Any:

@@ -23,6 +23,7 @@ from fnmatch import fnmatch
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
+from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 
 from conformance.contract import REJECTING_KINDS, Contract
@@ -130,6 +131,7 @@ class SinchValidator:
         self.checker: ProcessChecker | ThreadChecker | None = None
         self.writer: FindingsWriter | None = None  # only for flows the checker never saw
         self.unchecked = 0  # flows to other hosts
+        self.connect_errors = 0  # upstream connections that failed before any flow
         self.dropped = 0  # flows not checked because the checker's queue was full
         self._flows: dict[str, FlowState] = {}
         self._host_cache: dict[tuple[str, int], bool] = {}
@@ -219,6 +221,10 @@ class SinchValidator:
     def _stop_checker(self) -> None:
         if self.checker is not None:
             log.info("%s", self.checker.close(self.unchecked, self.dropped))
+            if self.connect_errors:
+                log.info("sinch-conformance: %d upstream connection(s) failed (the clients' "
+                         "connections were closed unanswered)", self.connect_errors)
+                self.connect_errors = 0
             self.checker = None
             self.unchecked = self.dropped = 0
         if self.writer is not None:
@@ -338,6 +344,21 @@ class SinchValidator:
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._hand_off(flow)
+
+    def server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
+        """The upstream could not be reached. In reverse mode mitmproxy connects when the
+        client does, before any request: there is no flow to check or record, so say it
+        on the console (the first ten times) and count it in the summary."""
+        try:
+            self.connect_errors += 1
+            if self.connect_errors <= 10:
+                addr = data.server.address
+                where = f"{addr[0]}:{addr[1]}" if addr else "the upstream"
+                log.warning("sinch-conformance: could not connect to %s (%s); mitmproxy "
+                            "closes the client's connection unanswered", where,
+                            redact_text(str(data.server.error or "no reason given")))
+        except Exception:  # noqa: BLE001 - never let a bug reach mitmproxy
+            pass
 
     # ------------------------------------------------------------------ checking
     def _hand_off(self, flow: http.HTTPFlow) -> None:
