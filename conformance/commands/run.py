@@ -1,18 +1,293 @@
-"""`sinch-conformance run`: placeholder until the real implementation lands."""
+"""`sinch-conformance run`: the stateful property-based suite against a target.
+
+With no ``--target`` it starts the bundled emulator on a free loopback port (with
+``--emulator-fault`` switched on, if given), tests it and stops it. Writes under ``--out``:
+``findings/``, ``summary.json``, ``allure-results/`` and ``junit.xml``. Exit 0 when no
+violation was found, 1 when one was (with ``--fail-on drift``, drift counts too), 2 for
+a usage or connection error, 130 when interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
 from conformance.errors import UserError
 
+__all__ = ["add_arguments", "run"]
+
+EXIT_INTERRUPTED = 130
+READ_ONLY = "read-only run"
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    target = parser.add_argument_group("target (default: the bundled emulator)")
+    target.add_argument("--target", metavar="URL", default=os.environ.get("SINCH_TARGET"),
+                        help="Base URL of the API to test, e.g. "
+                             "https://us.conversation.api.sinch.com (default: $SINCH_TARGET; "
+                             "without one the bundled emulator is started and tested).")
+    target.add_argument("--project-id", help="Sinch project id (default: $SINCH_PROJECT_ID).")
+    target.add_argument("--key-id", help="Access key id (default: $SINCH_KEY_ID).")
+    target.add_argument("--key-secret",
+                        help="Access key secret (default: $SINCH_KEY_SECRET; prefer the "
+                             "variable, a flag shows in the process list). Never written out.")
+    target.add_argument("--auth", choices=("basic", "oauth2"),
+                        help="How to authenticate: HTTP Basic with the key, or an OAuth2 token "
+                             "from --token-url (default: $SINCH_AUTH, else oauth2).")
+    target.add_argument("--token-url", help="OAuth2 token URL (default: $SINCH_TOKEN_URL, else "
+                                            "https://auth.sinch.com/oauth2/token).")
+    target.add_argument("--emulator-fault", action="append", default=[], metavar="NAME",
+                        help="Test the bundled emulator with this fault switched on "
+                             "(see 'sinch-conformance emulator --list-faults').")
+    target.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                        help="Send this header with every request (repeatable), e.g. "
+                             "'X-Emulator-Fault: server-error' to switch a fault on per "
+                             "request.")
+    budget = parser.add_argument_group("budget and safety")
+    budget.add_argument("--max-examples", type=int, default=None, metavar="N",
+                        help="Examples per operation and phase (default: 10).")
+    budget.add_argument("--time-budget", type=_positive_float, metavar="SECONDS",
+                        help="Spend about this long in the Schemathesis phases (they repeat "
+                             "fuzzing and stateful sequences until it is used up).")
+    budget.add_argument("--seed", type=int, help="Seed for reproducible generation "
+                                                 "(default: a random one, printed).")
+    budget.add_argument("--rate-limit", type=_positive_float, metavar="PER_SECOND",
+                        help="Requests per second across the whole run (default: 20 for a "
+                             "--target, below Sinch's 25; none for the bundled emulator; 0 = "
+                             "no limit).")
+    budget.add_argument("--readonly", action="store_true",
+                        help="Send no mutating request (only GET operations are tested).")
+    budget.add_argument("--phases", default="examples,coverage,fuzzing,stateful",
+                        help="Comma-separated Schemathesis phases to run (default: all four).")
+    budget.add_argument("--no-probes", action="store_true",
+                        help="Skip the targeted probes (lifecycle, pagination, auth, inputs).")
+    budget.add_argument("--no-shrink", action="store_true",
+                        help="Do not minimise failing cases (faster; reproductions are "
+                             "bigger).")
+    budget.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="Parallel workers for the unit phases (default: 1).")
+    budget.add_argument("--request-timeout", type=_positive_float, default=30.0,
+                        metavar="SECONDS", help="Timeout of one request (default: 30).")
+    budget.add_argument("--retries", type=int, default=3, metavar="N",
+                        help="Retries on 429 and 5xx, with back-off (default: 3).")
+    output = parser.add_argument_group("output")
+    output.add_argument("--out", default="reports", metavar="DIR",
+                        help="Directory for everything the run writes (default: reports).")
+    output.add_argument("--fail-on", choices=("violation", "drift"), default="violation",
+                        help="Exit 1 on violations (default), or on drift too.")
+    output.add_argument("--progress", choices=("auto", "tty", "plain", "quiet"),
+                        default="auto", help="Live status line on a terminal, plain lines "
+                                             "otherwise (default: auto).")
+
+
+def _phases(text: str) -> tuple[str, ...]:
+    from conformance.suite.options import ALL_PHASES
+
+    names = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in names if p not in ALL_PHASES]
+    if unknown:
+        raise UserError(f"unknown phase(s): {', '.join(unknown)}",
+                        tip=f"--phases takes a comma-separated list of {', '.join(ALL_PHASES)}")
+    return names
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.target and args.emulator_fault:
+        raise UserError("--emulator-fault switches on a fault of the bundled emulator, but "
+                        "--target names another system",
+                        tip="drop --target (and $SINCH_TARGET) to test the emulator")
+    if args.max_examples is not None and args.max_examples < 1:
+        raise UserError("--max-examples must be at least 1", tip="pass e.g. --max-examples 10")
+    if args.workers < 1 or args.retries < 0:
+        raise UserError("--workers must be at least 1 and --retries at least 0",
+                        tip="pass e.g. --workers 1 --retries 3")
+    if args.emulator_fault:
+        from conformance.emulator.faults import FAULTS
+
+        unknown = [f for f in args.emulator_fault if f not in FAULTS]
+        if unknown:
+            raise UserError(f"unknown emulator fault(s): {', '.join(unknown)}",
+                            tip="run 'sinch-conformance emulator --list-faults' for the names")
+
+
+def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for value in values:
+        name, sep, text = value.partition(":")
+        if not sep or not name.strip():
+            raise UserError(f"--header {value!r} is not 'NAME: VALUE'",
+                            tip="pass e.g. --header 'X-Request-Source: nightly'")
+        if name.strip().lower() == "authorization":
+            raise UserError("--header cannot set Authorization",
+                            tip="pass credentials with --key-id/--key-secret and --auth")
+        out.append((name.strip(), text.strip()))
+    return tuple(out)
+
+
+def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
+    from conformance.suite.options import DEFAULT_MAX_EXAMPLES, DEFAULT_RATE_LIMIT, SuiteOptions
+
+    if args.rate_limit is not None:
+        rate = args.rate_limit or None
+    else:
+        rate = None if target.name == "emulator" else DEFAULT_RATE_LIMIT
+    return SuiteOptions(
+        target=target, out=Path(args.out), seed=seed, rate_limit=rate,
+        max_examples=args.max_examples or DEFAULT_MAX_EXAMPLES, time_budget=args.time_budget,
+        readonly=args.readonly, phases=_phases(args.phases), probes=not args.no_probes,
+        workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
+        headers=_headers(args.header), shrink=not args.no_shrink)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError(
-        "the 'run' command is not implemented yet",
-        tip="run 'sinch-conformance --help' to see the commands; this one is still a placeholder",
-    )
+    _check_args(args)
+    from conformance.suite.emulator_runner import EmulatorProcess, emulator_credentials
+    from conformance.suite.progress import mode_for
+    from conformance.suite.runner import run_suite
+    from conformance.suite.target import target_from
+
+    _phases(args.phases)
+    _headers(args.header)
+    # Hypothesis caches (constants, unicode data) go under --out too, not into the cwd
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(Path(args.out) / ".hypothesis")
+    seed = args.seed if args.seed is not None else random.randrange(2**31)
+    mode = mode_for(sys.stderr, args.progress)
+    emulator = None
+    try:
+        if args.target:
+            target = target_from(args.target, vars(args), os.environ)
+        else:
+            creds = emulator_credentials(args.auth or os.environ.get("SINCH_AUTH") or "oauth2")
+            emulator = EmulatorProcess(creds, tuple(args.emulator_fault))
+            target = emulator.start()
+        options = _options(args, target, seed)
+        fault = f" with fault {', '.join(args.emulator_fault)}" if args.emulator_fault else ""
+        if mode != "quiet":
+            print(f"sinch-conformance run: {target.label} ({target.base_url}){fault}, seed "
+                  f"{seed}, max {options.max_examples} examples, rate limit "
+                  f"{f'{options.rate_limit:g}/s' if options.rate_limit else 'none'}"
+                  f"{', read-only' if options.readonly else ''}", file=sys.stderr)
+        result = run_suite(options, sys.stderr, mode)
+    finally:
+        if emulator is not None:
+            emulator.stop()
+    _write_reports(result, options)
+    _print_summary(result, options, args, seed)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    summary = result.summary
+    if summary.transport.get("unreachable"):
+        print(f"error: the target stopped responding during the run "
+              f"({summary.transport['unreachable']:g} request(s) could not connect); the "
+              f"findings so far are written, but the run is incomplete\n"
+              f"tip: check that {summary.target} is up, then run again", file=sys.stderr)
+        return 2
+    failing = summary.violations + (summary.drift if args.fail_on == "drift" else [])
+    return 1 if failing else 0
+
+
+def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: int) -> None:
+    from conformance.suite.summary import render_table
+
+    summary = result.summary
+    print(render_table(summary))
+    for note in summary.notes:
+        if note.startswith(("overlay", "Conversation_", "Schemathesis positive")):
+            print(f"note: {note}")
+    for error in summary.errors[:20]:
+        print(f"problem: {error}")
+    missing = [op for op, s in summary.operations.items()
+               if not s.exercised and summary.skipped.get(op) != READ_ONLY]
+    if missing:
+        print(f"WARNING: {len(missing)} operation(s) not exercised: {', '.join(missing)}")
+    where = result.findings_file or "(no findings)"
+    print(f"findings: {len(summary.violations)} violation(s), {len(summary.drift)} drift "
+          f"-> {where}")
+    print(f"reports: {options.out / 'allure-results'}, {options.out / 'junit.xml'}, "
+          f"{options.out / 'summary.json'}; reproduce with --seed {seed}")
+
+
+def _write_reports(result: Any, options: Any) -> None:
+    """Allure results (through the report layer, so `sinch-conformance report` later
+    replaces rather than duplicates them) and the JUnit XML."""
+    from conformance.contract import Contract
+    from conformance.reports import allure, allure_meta
+    from conformance.reports.output import junit_xml
+
+    summary = result.summary
+    contract = Contract.default()
+    data = summary.to_json()
+    results = allure.build_results(summary.findings, contract=contract, summary=data,
+                                   now=int(time.time() * 1000))
+    _attach_samples(results, result.samples)
+    meta = allure_meta.meta_files(summary.findings, contract, os.environ)
+    meta["environment.properties"] = _environment(meta["environment.properties"], summary,
+                                                  options)
+    allure.write_results(results, options.out / "allure-results", meta)
+    (options.out / "junit.xml").write_text(junit_xml("sinch-conformance suite",
+                                                     _junit_cases(summary)), encoding="utf-8")
+
+
+def _attach_samples(results: Any, samples: dict[str, dict[str, Any]]) -> None:
+    import json
+
+    for res in results.results:
+        story = next((lb["value"] for lb in res["labels"] if lb["name"] == "story"), "")
+        if res["status"] != "passed" or story not in samples:
+            continue
+        for part in ("request", "response"):
+            if part not in samples[story]:
+                continue
+            name = f"{res['historyId']}-sample-{part}-attachment.json"
+            results.attachments[name] = json.dumps(samples[story][part], indent=2,
+                                                   ensure_ascii=False).encode("utf-8")
+            res["attachments"].append({"name": f"Sample {part}", "source": name,
+                                       "type": "application/json"})
+
+
+def _environment(raw: bytes, summary: Any, options: Any) -> bytes:
+    lines = [ln for ln in raw.decode("utf-8").splitlines() if not ln.startswith("target=")]
+    extra = {"target": summary.target, "suite.run_id": summary.run_id,
+             "suite.seed": str(summary.seed), "suite.calls": str(summary.calls),
+             "suite.operations": f"{summary.exercised}/{len(summary.operations)}",
+             "suite.max_examples": str(options.max_examples),
+             "suite.readonly": str(options.readonly).lower()}
+    return ("\n".join([f"{k}={v}" for k, v in extra.items()] + lines) + "\n").encode("utf-8")
+
+
+def _junit_cases(summary: Any) -> list[Any]:
+    from conformance.reports.output import Case
+
+    cases = []
+    for op_id, s in sorted(summary.operations.items(), key=lambda kv: (kv[1].tag, kv[0])):
+        found = summary.findings_of(op_id)
+        violations = [f for f in found if not f.is_drift]
+        text = "\n\n".join(f.describe() for f in found)
+        info = f"{s.calls} call(s), {s.sequences} stateful sequence(s)"
+        if violations:
+            kinds = ", ".join(sorted({str(f.kind) for f in violations}))
+            cases.append(Case(f"suite.{s.tag}", op_id, failure=f"{len(violations)} "
+                              f"violation(s): {kinds}", output=f"{info}\n\n{text}"))
+        elif not s.exercised:
+            cases.append(Case(f"suite.{s.tag}", op_id,
+                              skipped=summary.skipped.get(op_id, "not exercised")))
+        else:
+            cases.append(Case(f"suite.{s.tag}", op_id, output=f"{info}\n\n{text}".strip()))
+    return cases

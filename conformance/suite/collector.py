@@ -1,0 +1,170 @@
+"""Everything the run saw, turned into counts and Findings.
+
+:class:`FindingSink` keeps one Finding per fingerprint (and how often it was seen) and
+writes each new one at once, so a run that is killed keeps what it found.
+:class:`Collector` takes exchanges (ours one by one, Schemathesis' per scenario), counts
+them per operation, runs the exchange checks and maps Schemathesis' check failures.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.findings import Finding
+from conformance.findings_io import FindingsWriter
+from conformance.suite.checks import (
+    FAILURE_KINDS,
+    CheckContext,
+    evidence_of,
+    keep_failure,
+    run_exchange_checks,
+)
+from conformance.suite.cleanup import Cleanup
+from conformance.suite.summary import OperationStats
+from conformance.suite.transport import Exchange
+
+__all__ = ["Collector", "FindingSink", "ScenarioDigest"]
+
+
+class FindingSink:
+    """Deduplicates Findings by fingerprint and writes each new one immediately."""
+
+    def __init__(self, writer: FindingsWriter | None = None,
+                 on_new: Callable[[Finding], None] | None = None) -> None:
+        self.writer = writer
+        self.on_new = on_new
+        self.findings: list[Finding] = []
+        self.occurrences: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def known(self, fingerprint: str) -> bool:
+        return fingerprint in self.occurrences
+
+    def add(self, finding: Finding) -> bool:
+        """Record a finding; True when its fingerprint is new."""
+        with self._lock:
+            count = self.occurrences.get(finding.fingerprint, 0)
+            self.occurrences[finding.fingerprint] = count + 1
+            if count:
+                return False
+            self.findings.append(finding)
+        if self.writer is not None:
+            self.writer.write(finding)
+        if self.on_new is not None:
+            self.on_new(finding)
+        return True
+
+
+@dataclass
+class ScenarioDigest:
+    calls: int
+    operations: set[str]
+    new_findings: int
+
+
+def _flat(headers: dict[str, Any]) -> dict[str, str]:
+    return {k: (v[0] if isinstance(v, list) and v else str(v)) for k, v in headers.items()}
+
+
+def exchange_of_response(response: Any, origin: str) -> Exchange:
+    """An Exchange from a Schemathesis ``Response`` (which holds its prepared request)."""
+    req = response.request
+    body = req.body or b""
+    return Exchange(method=str(req.method), url=str(req.url),
+                    request_headers={k: str(v) for k, v in req.headers.items()},
+                    request_body=body.encode() if isinstance(body, str) else bytes(body),
+                    status=response.status_code,
+                    response_headers={k.lower(): v for k, v in _flat(response.headers).items()},
+                    response_body=response.content or b"", elapsed=response.elapsed,
+                    origin=origin)
+
+
+def exchange_from(interaction: Any, origin: str) -> Exchange | None:
+    """An Exchange from a Schemathesis recorder interaction (None without a response)."""
+    resp = interaction.response
+    if resp is None:
+        return None
+    req = interaction.request
+    return Exchange(method=req.method, url=req.uri, request_headers=_flat(req.headers),
+                    request_body=req.body or b"", status=resp.status_code,
+                    response_headers={k.lower(): v for k, v in _flat(resp.headers).items()},
+                    response_body=resp.content or b"", elapsed=resp.elapsed, origin=origin)
+
+
+class Collector:
+    """Counts, checks and cleanup bookkeeping for every exchange of a run."""
+
+    def __init__(self, ctx: CheckContext, sink: FindingSink, cleanup: Cleanup,
+                 stats: dict[str, OperationStats]) -> None:
+        self.ctx = ctx
+        self.sink = sink
+        self.cleanup = cleanup
+        self.stats = stats
+        self.unmatched = 0
+        self._lock = threading.Lock()
+
+    def operation_of(self, ex: Exchange) -> str | None:
+        op = self.ctx.contract.operation_for(ex.method, ex.url, self.ctx.base_path)
+        return op.operation_id if op else None
+
+    def exchange(self, ex: Exchange) -> int:
+        """Count and check one exchange; the number of new findings."""
+        op_id = self.operation_of(ex)
+        with self._lock:
+            if op_id in self.stats:
+                self.stats[op_id].add(ex)
+            else:
+                self.unmatched += 1
+        self.cleanup.observe(ex.method, ex.url, ex.status, ex.response_body, ex.request_body)
+        new = 0
+        for finding in run_exchange_checks(self.ctx, ex, self.sink.known):
+            new += self.sink.add(finding)
+        return new
+
+    def scenario(self, origin: str, recorder: Any) -> ScenarioDigest:
+        """Every exchange of one Schemathesis scenario, and its check failures."""
+        ops: set[str] = set()
+        calls = new = 0
+        by_case: dict[str, Exchange] = {}
+        for case_id, interaction in recorder.interactions.items():
+            ex = exchange_from(interaction, origin)
+            if ex is None:  # no answer (timed out, connection lost): a create may still
+                req = interaction.request  # have happened at the target
+                self.cleanup.unanswered(req.method, req.uri, req.body or b"")
+                continue
+            by_case[case_id] = ex
+            calls += 1
+            new += self.exchange(ex)
+            op_id = self.operation_of(ex)
+            if op_id:
+                ops.add(op_id)
+        for case_id, nodes in recorder.checks.items():
+            for node in nodes:
+                if node.failure_info is not None:
+                    failure = node.failure_info.failure
+                    ex = by_case.get(failure.case_id or case_id) or by_case.get(case_id)
+                    new += self._failure(node.name, failure, ex)
+        return ScenarioDigest(calls, ops, new)
+
+    def count_sequence(self, operations: Iterable[str]) -> None:
+        with self._lock:
+            for op_id in operations:
+                if op_id in self.stats:
+                    self.stats[op_id].sequences += 1
+
+    def _failure(self, check: str, failure: Any, ex: Exchange | None) -> int:
+        mapped = FAILURE_KINDS.get(check)
+        if mapped is None or ex is None or not keep_failure(self.ctx, [check], ex):
+            return 0
+        op = self.ctx.contract.operation_for(ex.method, ex.url, self.ctx.base_path)
+        finding = Finding.make(
+            mapped.kind, source="suite", message=f"{failure.title}: {failure.message}",
+            operation_id=op.operation_id if op else None,
+            method=ex.method, path_template=op.path_template if op else None,
+            status=ex.status, location=mapped.location,
+            evidence={**evidence_of(ex, self.ctx.secrets()), "check": check},
+            target=self.ctx.target, run_id=self.ctx.run_id, secrets=self.ctx.secrets())
+        return int(self.sink.add(finding))

@@ -1,0 +1,75 @@
+"""What the suite tells its consumers (progress display, summary) while it runs.
+
+The engine and the probes yield these; they never print. Consumers never import the
+engine, the engine never imports a consumer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from conformance.findings import Finding
+
+__all__ = ["EngineDone", "Event", "FindingRaised", "Interrupted", "PhaseFinished",
+           "PhaseStarted", "Problem", "ScenarioDone", "Skipped"]
+
+
+@dataclass(frozen=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True)
+class PhaseStarted(Event):
+    name: str  # examples, coverage, fuzzing, stateful, probes, cleanup
+    operations: int = 0
+
+
+@dataclass(frozen=True)
+class PhaseFinished(Event):
+    name: str
+    status: str  # success, failure, error, skip, interrupted
+    seconds: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ScenarioDone(Event):
+    phase: str
+    label: str
+    calls: int
+    new_findings: int
+    operations: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class FindingRaised(Event):
+    finding: Finding
+
+
+@dataclass(frozen=True)
+class Problem(Event):
+    """An operational problem that did not stop the run (schema error, network error)."""
+
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Skipped(Event):
+    """A phase did not test an operation (no examples in the schema, ...)."""
+
+    phase: str
+    label: str  # "METHOD /path" as Schemathesis names the operation
+    reason: str
+
+
+@dataclass(frozen=True)
+class Interrupted(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class EngineDone(Event):
+    stop_reason: str
+    seconds: float

@@ -1,0 +1,259 @@
+"""One run of the suite, start to end: check the target, run every phase and the probes,
+delete what was created (also after a failure or Ctrl-C), write findings and summary.
+
+Output (all under ``options.out``): ``findings/suite-*.jsonl`` (one Finding per line) and
+``summary.json`` (per operation: calls, stateful sequences, findings). The ``run`` command
+adds the Allure results and the JUnit XML from what :func:`run_suite` returns.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from conformance.contract import Contract
+from conformance.errors import UserError
+from conformance.findings_io import FindingsWriter
+from conformance.spec_loader import SPEC_DIR
+from conformance.suite import events
+from conformance.suite.checks import DISABLED_CHECKS, CheckContext, evidence_of
+from conformance.suite.cleanup import Cleanup, CleanupApi
+from conformance.suite.collector import Collector, FindingSink
+from conformance.suite.engine import build_schema, run_engine
+from conformance.suite.fixtures import make_fixtures
+from conformance.suite.options import SuiteOptions
+from conformance.suite.probes import PROBES, ProbeContext
+from conformance.suite.progress import Progress
+from conformance.suite.summary import RunSummary, new_stats
+from conformance.suite.target import Target, TokenSource
+from conformance.suite.transport import RetryPolicy, TokenBucket, Transport
+
+__all__ = ["RunResult", "check_connection", "run_suite"]
+
+P = "/v1/projects/{project_id}"
+READ_ONLY = "read-only run"
+OVERLAY_DIR = SPEC_DIR / "overlays"
+
+
+@dataclass
+class RunResult:
+    summary: RunSummary
+    interrupted: bool = False
+    findings_file: str = ""
+    # operation -> a redacted request/response of one of its exchanges (2xx if any)
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def check_connection(target: Target, tokens: TokenSource, transport: Transport) -> None:
+    """One authenticated GET; a UserError with a tip when it shows a wrong URL or key."""
+    creds = target.credentials
+    resp = transport.request("GET", target.url(f"{P}/apps"),
+                             headers={"Authorization": tokens.header()}, origin="probe")
+    status = resp.status_code
+    if status == 401:
+        raise UserError(f"{target.label} refused the credentials (401) for key {creds.key_id}",
+                        tip="check --key-id/--key-secret (or SINCH_KEY_ID/SINCH_KEY_SECRET) "
+                            "and --auth")
+    if status == 403:
+        raise UserError(f"{target.label} denied access to project {creds.project_id} (403)",
+                        tip="check --project-id (or SINCH_PROJECT_ID): the key must belong to it")
+    if status in (404, 405):
+        raise UserError(f"{target.base_url} does not serve the Conversation API "
+                        f"(GET {P}/apps answered {status})",
+                        tip="check --target: the base URL, e.g. "
+                            "https://us.conversation.api.sinch.com, and --project-id")
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    def raise_interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Run:
+    """The objects of one run, wired together."""
+
+    def __init__(self, options: SuiteOptions, emit: Callable[[events.Event], None]) -> None:
+        self.options = options
+        self.emit = emit
+        target = options.target
+        self.run_id = options.run_id or uuid.uuid4().hex[:12]
+        self.contract = Contract.default()
+        self.writer = FindingsWriter(options.out / "findings", "suite")
+        self.sink = FindingSink(self.writer, lambda f: emit(events.FindingRaised(f)))
+        bucket = TokenBucket(options.rate_limit) if options.rate_limit else None
+        self.transport = Transport(bucket, RetryPolicy(retries=options.retries),
+                                   timeout=options.request_timeout, readonly=options.readonly,
+                                   seed=options.seed, headers=dict(options.headers))
+        self.tokens = TokenSource(target.credentials, self.transport)
+        self.checks = CheckContext(self.contract, target.label, target.base_path, self.run_id,
+                                   lambda: self.tokens.secrets)
+        self.cleanup = Cleanup(self.contract, target.base_path)
+        self.stats = new_stats(self.contract)
+        self.collector = Collector(self.checks, self.sink, self.cleanup, self.stats)
+        self.transport.on_exchange = self.collector.exchange
+        self.transport.on_unanswered = self.cleanup.unanswered
+        self.transport.target = target.base_url
+        self.cleanup_api = CleanupApi(self.transport, target.url, self.tokens.header)
+        self.summary = RunSummary(target.label, self.run_id, self.stats, self.sink.findings,
+                                  self.sink.occurrences, seed=options.seed,
+                                  readonly=options.readonly)
+        self.phase_skips: dict[str, list[str]] = {}  # operation -> why a phase skipped it
+
+    def phases(self) -> None:
+        fixtures = make_fixtures(self.options.target, self.transport, self.tokens,
+                                 self.options.readonly)
+        schema, renames = build_schema(self.contract, self.options, self.tokens,
+                                       self.transport, self.collector, fixtures)
+        self.summary.notes += [r.describe() for r in renames]
+        for ev in run_engine(schema, self.collector):
+            self.emit(ev)
+            if isinstance(ev, events.PhaseFinished):
+                self.summary.phase_times[ev.name] = ev.seconds
+            elif isinstance(ev, events.Problem):
+                self.summary.errors.append(f"{ev.where}: {ev.message}"[:500])
+            elif isinstance(ev, events.Skipped):
+                self._skipped(ev)
+            elif isinstance(ev, events.EngineDone):
+                self.summary.stop_reason = ev.stop_reason
+            elif isinstance(ev, events.ScenarioDone) and ev.phase == "stateful" and ev.calls:
+                self.summary.stateful_sequences += 1
+            elif isinstance(ev, events.Interrupted):
+                raise KeyboardInterrupt
+
+    def _skipped(self, ev: events.Skipped) -> None:
+        method, _, path = ev.label.partition(" ")
+        op = self.contract.operation_for(method, path) if path else None
+        if op is not None:
+            self.phase_skips.setdefault(op.operation_id, []).append(f"{ev.phase}: {ev.reason}")
+
+    def probes(self) -> None:
+        ctx = ProbeContext(self.options.target, self.transport, self.tokens, self.sink,
+                           self.checks, self.options.readonly)
+        self.emit(events.PhaseStarted("probes"))
+        started = time.monotonic()
+        for name, probe in PROBES.items():
+            if probe.mutating and self.options.readonly:
+                continue
+            before = self.collector_calls()
+            try:
+                probe.run(ctx)
+            except UserError as exc:
+                self.summary.errors.append(f"probe {name}: {exc}")
+            except Exception as exc:  # an answer the probe could not read: note it, go on
+                problem = f"probe {name} stopped: {type(exc).__name__}: {exc}"
+                self.summary.errors.append(problem)
+                self.emit(events.Problem(name, problem))
+            self.emit(events.ScenarioDone("probe", name, self.collector_calls() - before, 0))
+        self.summary.notes += ctx.notes
+        self.emit(events.PhaseFinished("probes", "success", time.monotonic() - started))
+        self.summary.phase_times["probes"] = time.monotonic() - started
+
+    def collector_calls(self) -> int:
+        return sum(s.calls for s in self.stats.values())
+
+    def clean(self) -> None:
+        if self.options.readonly or (not self.cleanup.pending and not self.cleanup.created):
+            self.summary.cleanup = {"created": self.cleanup.created, "deleted_at_end": 0}
+            return
+        self.emit(events.PhaseStarted("cleanup"))
+        started = time.monotonic()
+        report = self.cleanup.run(self.cleanup_api)
+        self.summary.cleanup = {"created": self.cleanup.created,
+                                "deleted_at_end": report.deleted,
+                                "already_gone": report.already_gone, "failed": report.failed}
+        for failure in report.failed:
+            self.summary.errors.append(f"cleanup: could not delete {failure}")
+        self.emit(events.PhaseFinished("cleanup", "failure" if report.failed else "success",
+                                       time.monotonic() - started,
+                                       f"{report.deleted} deleted"))
+
+    def close(self) -> None:
+        self.writer.close()
+        self.transport.close()
+
+
+def _first_sentence(path: Path) -> str:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return ""
+    text = " ".join(str((data or {}).get("description", "")).split())
+    return text.split(". ")[0].rstrip(".") + "." if text else ""
+
+
+def _notes(options: SuiteOptions, contract: Contract) -> list[str]:
+    """What the run changed or left out, and why: overlays, disabled checks."""
+    counts: dict[str, int] = {}
+    for action in contract.overlays:
+        counts[action.overlay] = counts.get(action.overlay, 0) + 1
+    notes = [f"overlay {name} ({n} change(s)): {_first_sentence(OVERLAY_DIR / name)}"
+             for name, n in counts.items()]
+    notes += [f"Schemathesis check {name} off: {why}" for name, why in DISABLED_CHECKS.items()]
+    notes.append("Schemathesis positive_data_acceptance: a 400 to generated data is not a "
+                 "violation (rules the schema cannot state); the lifecycle probe's curated "
+                 "valid bodies must be accepted")
+    return notes + list(options.extra_notes)
+
+
+def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> RunResult:
+    """Run the suite; findings and summary go to ``options.out``. UserError on a target
+    that cannot be tested (unreachable, wrong URL, refused credentials)."""
+    progress = Progress(stream, mode)
+    run = _Run(options, progress.handle)
+    run.summary.notes += _notes(options, run.contract)
+    started = time.monotonic()
+    interrupted = False
+    try:
+        with _sigterm_as_interrupt():
+            try:
+                check_connection(options.target, run.tokens, run.transport)
+                if not options.readonly:
+                    run.cleanup.snapshot(run.cleanup_api)
+                run.phases()
+                if options.probes:
+                    run.probes()
+            except KeyboardInterrupt:
+                interrupted = True
+                progress.handle(events.Interrupted())
+            finally:
+                run.clean()
+    finally:
+        run.close()
+        progress.close()
+    summary = run.summary
+    summary.wall_time = time.monotonic() - started
+    transport = run.transport
+    summary.transport = {"retries": transport.retried, "waited_s": round(transport.waited, 2),
+                         "unreachable": transport.unreachable,
+                         "timed_out": transport.timed_out}
+    if interrupted:
+        summary.stop_reason = "interrupted"
+    for op, stats in run.stats.items():
+        if not stats.exercised:
+            summary.skipped[op] = (READ_ONLY if options.readonly and stats.method != "GET"
+                                   else "; ".join(run.phase_skips.get(op, [])) or "no case "
+                                   "was generated")
+    summary.write(options.out / "summary.json")
+    samples = {op: evidence_of(s.sample, run.tokens.secrets)
+               for op, s in run.stats.items() if s.sample is not None}
+    return RunResult(summary, interrupted, str(run.writer.path) if run.writer.count else "",
+                     samples)

@@ -1,0 +1,155 @@
+"""What a run did, per operation: calls, stateful sequences, findings; as a table and JSON.
+
+``summary.json`` keeps the shape the report command reads
+(``{"operations": {operationId: {"calls": n, ...}}}``) and adds the run's metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.contract import Contract
+from conformance.findings import Finding
+from conformance.suite.transport import Exchange
+
+__all__ = ["OperationStats", "RunSummary", "render_table"]
+
+PHASES = ("examples", "coverage", "fuzzing", "stateful", "probe", "cleanup")
+
+
+@dataclass
+class OperationStats:
+    operation_id: str
+    method: str
+    path: str
+    tag: str
+    calls: int = 0
+    sequences: int = 0
+    by_origin: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    sample: Exchange | None = None  # a 2xx exchange when there was one
+
+    def add(self, ex: Exchange) -> None:
+        self.calls += 1
+        self.by_origin[ex.origin] += 1
+        self.statuses[f"{ex.status // 100}xx"] += 1
+        if self.sample is None or (200 <= ex.status < 300 and not
+                                   200 <= self.sample.status < 300):
+            self.sample = ex
+
+    @property
+    def exercised(self) -> bool:
+        return self.calls > 0
+
+
+def new_stats(contract: Contract) -> dict[str, OperationStats]:
+    return {op.operation_id: OperationStats(op.operation_id, op.method, op.path_template,
+                                            op.tags[0] if op.tags else "Untagged")
+            for op in contract.operations.values()}
+
+
+@dataclass
+class RunSummary:
+    target: str
+    run_id: str
+    operations: dict[str, OperationStats]
+    findings: list[Finding]
+    occurrences: dict[str, int]
+    seed: int | None = None
+    wall_time: float = 0.0
+    stop_reason: str = "completed"
+    readonly: bool = False
+    skipped: dict[str, str] = field(default_factory=dict)  # operation -> why not tested
+    notes: list[str] = field(default_factory=list)  # overlays, workarounds, disabled checks
+    errors: list[str] = field(default_factory=list)  # operational problems, non-fatal
+    phase_times: dict[str, float] = field(default_factory=dict)
+    cleanup: dict[str, Any] = field(default_factory=dict)
+    stateful_sequences: int = 0
+    # the suite's own transport: retries after 429/5xx, seconds waited for them,
+    # requests that could not connect or timed out
+    transport: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if not f.is_drift and f.category != "not checked"]
+
+    @property
+    def drift(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_drift]
+
+    @property
+    def calls(self) -> int:
+        return sum(s.calls for s in self.operations.values())
+
+    @property
+    def exercised(self) -> int:
+        return sum(1 for s in self.operations.values() if s.exercised)
+
+    def findings_of(self, operation_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.operation_id == operation_id]
+
+    def to_json(self) -> dict[str, Any]:
+        ops = {}
+        for op_id, s in sorted(self.operations.items()):
+            found = self.findings_of(op_id)
+            ops[op_id] = {
+                "calls": s.calls, "sequences": s.sequences, "method": s.method,
+                "path": s.path, "tag": s.tag, "by_phase": dict(s.by_origin),
+                "statuses": dict(s.statuses),
+                "violations": sum(1 for f in found if not f.is_drift),
+                "drift": sum(1 for f in found if f.is_drift),
+                **({"skipped": self.skipped[op_id]} if op_id in self.skipped else {}),
+            }
+        return {
+            "operations": ops,
+            "run": {"target": self.target, "run_id": self.run_id, "seed": self.seed,
+                    "wall_time_s": round(self.wall_time, 2), "stop_reason": self.stop_reason,
+                    "readonly": self.readonly, "calls": self.calls,
+                    "operations_exercised": self.exercised,
+                    "operations_total": len(self.operations),
+                    "stateful_sequences": self.stateful_sequences,
+                    "violations": len(self.violations), "drift": len(self.drift),
+                    "phase_times_s": {k: round(v, 2) for k, v in self.phase_times.items()},
+                    "transport": self.transport,
+                    "cleanup": self.cleanup, "notes": self.notes, "errors": self.errors},
+            "findings": [{"fingerprint": f.fingerprint, "kind": str(f.kind),
+                          "operation_id": f.operation_id, "status": f.status,
+                          "occurrences": self.occurrences.get(f.fingerprint, 1),
+                          "message": f.message} for f in self.findings],
+        }
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+
+
+def render_table(summary: RunSummary) -> str:
+    """The per-operation table and a closing line, as printed after a run."""
+    header = (f"{'operation':<36} {'calls':>6} {'2xx':>5} {'seqs':>5} {'viol':>5} "
+              f"{'drift':>5}  phases")
+    lines = [header, "-" * len(header)]
+    for op_id, s in sorted(summary.operations.items(), key=lambda kv: (kv[1].tag, kv[0])):
+        found = summary.findings_of(op_id)
+        viol = sum(1 for f in found if not f.is_drift)
+        drift = len(found) - viol
+        phases = " ".join(f"{p[:2]}{s.by_origin[p]}" for p in PHASES if s.by_origin[p])
+        mark = "" if s.exercised else f"  NOT EXERCISED ({summary.skipped.get(op_id, '?')})"
+        lines.append(f"{op_id:<36} {s.calls:>6} {s.statuses['2xx']:>5} {s.sequences:>5} "
+                     f"{viol:>5} {drift:>5}  {phases}{mark}")
+    total = len(summary.operations)
+    lines.append("-" * len(header))
+    lines.append(f"{summary.exercised}/{total} operations exercised, {summary.calls} calls, "
+                 f"{summary.stateful_sequences} stateful sequences, "
+                 f"{len(summary.violations)} violation(s), {len(summary.drift)} drift, "
+                 f"{summary.wall_time:.1f} s")
+    t = summary.transport
+    if any(t.values()):
+        lines.append(f"transport: {t.get('retries', 0):g} request(s) retried after 429/5xx "
+                     f"({t.get('waited_s', 0):.1f} s waited), {t.get('unreachable', 0):g} "
+                     f"could not connect, {t.get('timed_out', 0):g} timed out")
+    return "\n".join(lines)
