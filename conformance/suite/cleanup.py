@@ -87,8 +87,12 @@ class CleanupApi:
         items = self.items("contact", cap)
         if items is None:
             return None
-        return {cid: {str(i.get("identity")) for i in c.get("channel_identities") or []
-                      if isinstance(i, dict)} for cid, c in items.items()}
+        out: dict[str, set[str]] = {}
+        for cid, contact in items.items():
+            idents = contact.get("channel_identities")
+            out[cid] = {str(i.get("identity")) for i in idents if isinstance(i, dict)} \
+                if isinstance(idents, list) else set()
+        return out
 
     def items(self, what: str, cap: int = CONTACT_CAP) -> dict[str, dict[str, object]] | None:
         """Id -> resource of a listable collection, every page; None when there are more
