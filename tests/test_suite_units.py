@@ -261,6 +261,9 @@ def test_cleanup_deletes_contacts_sending_created_but_never_older_ones() -> None
         def contacts(self) -> dict[str, set[str]]:
             return listings.pop(0)
 
+        def items(self, what: str) -> dict[str, dict[str, object]]:
+            return {}
+
         def delete(self, path: str) -> int:
             self.deleted.append(path.rsplit("/", 1)[-1])
             return 200
@@ -275,6 +278,40 @@ def test_cleanup_deletes_contacts_sending_created_but_never_older_ones() -> None
     cleanup.observe("DELETE", f"http://h{P}/messages/M", 200, b"{}")
     report = cleanup.run(api)  # type: ignore[arg-type]
     assert api.deleted == ["new"] and report.deleted == 1
+
+
+def test_cleanup_finds_what_a_timed_out_create_made_and_nothing_else() -> None:
+    """A create that timed out may have happened: the resource that appeared since the
+    snapshot with every scalar field the create sent is deleted; older ones, ones with
+    other values, and creates it cannot look up (no listing) are left, the last reported."""
+    cleanup = Cleanup(C)
+    apps = [{"old": {"id": "old", "display_name": "x"}},
+            {"old": {"id": "old", "display_name": "x"},
+             "late": {"id": "late", "display_name": "x", "channel_credentials": []},
+             "theirs": {"id": "theirs", "display_name": "y"}}]
+
+    class Api:
+        deleted: list[str] = []
+
+        def contacts(self) -> dict[str, set[str]]:
+            return {}
+
+        def items(self, what: str) -> dict[str, dict[str, object]]:
+            return apps.pop(0) if what == "app" else {}
+
+        def delete(self, path: str) -> int:
+            self.deleted.append(path.rsplit("/", 1)[-1])
+            return 200
+
+    api = Api()
+    cleanup.snapshot(api)  # type: ignore[arg-type]
+    cleanup.unanswered("POST", f"http://h{P}/apps",
+                       json.dumps({"display_name": "x", "channel_credentials": []}).encode())
+    cleanup.unanswered("POST", f"http://h{P}/webhooks", b'{"app_id": "old", "target": "t"}')
+    cleanup.unanswered("GET", f"http://h{P}/apps", b"")  # not a create: nothing to find
+    report = cleanup.run(api)  # type: ignore[arg-type]
+    assert api.deleted == ["late"] and report.deleted == 1
+    assert len(report.failed) == 1 and "webhook" in report.failed[0]
 
 
 def test_cleanup_deletes_newest_first_and_reports_failures() -> None:
