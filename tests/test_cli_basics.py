@@ -87,22 +87,6 @@ def test_keyboard_interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli.main(["run"]) == 130
 
 
-def test_stub_command_gives_user_error_subprocess() -> None:
-    # Pick a command whose module is still the placeholder, if any remains.
-    import importlib
-
-    stubs = [n for n in cli.COMMANDS
-             if "placeholder" in (importlib.import_module(f"conformance.commands.{n}").__doc__
-                                  or "")]
-    if not stubs:
-        pytest.skip("every command is implemented")
-    proc = run_module(stubs[0])
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert lines[0].startswith("error: ") and lines[-1].startswith("tip: ")
-
-
 def test_usage_error_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([]) == 2
     assert cli.main(["no-such-command"]) == 2
