@@ -127,7 +127,7 @@ def serve_emulator(log_path: str) -> int:
     sock = bind("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(
         Recorder(create_app(config), log_path), log_level="warning", access_log=False,
-        lifespan="off", workers=1, server_header=False))
+        lifespan="off", workers=1, server_header=False, http="h11"))
     print(f"soak emulator on {base_url(sock)}", flush=True)
     try:
         server.run(sockets=[sock])

@@ -110,8 +110,11 @@ def test_rate_limit_is_honoured_across_all_requests(tmp_path: Path) -> None:
         run_suite(opts, io.StringIO(), "quiet")
     times = sorted(a.at for a in emu.arrivals)
     assert len(times) > 2 * rate
-    for i, start in enumerate(times):  # at most rate arrivals in any second
-        assert sum(1 for t in times[i:] if t < start + 1.0) <= rate
+    # This emulator runs in a thread of the test process, so the GIL can delay when it
+    # logs an arrival by tens of ms; the strict one-second check against a server in a
+    # process of its own is in test_reliability_suite.py. Here: any 0.95 s.
+    for i, start in enumerate(times):
+        assert sum(1 for t in times[i:] if t < start + 0.95) <= rate
     assert (len(times) - 1) / (times[-1] - times[0]) <= rate
 
 

@@ -60,6 +60,27 @@ def test_token_bucket_spaces_requests_at_the_rate() -> None:
     assert all(s == pytest.approx(0.1) for s in clock.slept)
 
 
+class LateClock(FakeClock):
+    """A clock whose sleeps overshoot by 40 ms, as a loaded machine's do."""
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds + 0.04)
+
+
+@pytest.mark.parametrize("clock_type", [FakeClock, LateClock])
+def test_token_bucket_never_lets_rate_plus_one_through_in_a_second(clock_type: type) -> None:
+    clock = clock_type()
+    bucket = TokenBucket(20, burst=1, clock=clock, sleep=clock.sleep)
+    sent = []
+    for i in range(200):
+        bucket.acquire()
+        sent.append(clock.now)
+        clock.now += 0.013 * (i % 3)  # the request itself takes a while
+    for i, start in enumerate(sent):
+        assert sum(1 for t in sent[i:] if t < start + 1.05) <= 20
+    assert (len(sent) - 1) / (sent[-1] - sent[0]) > 15  # and not much slower than asked
+
+
 def test_token_bucket_refills_while_idle_up_to_its_burst() -> None:
     clock = FakeClock()
     bucket = TokenBucket(2, burst=3, clock=clock, sleep=clock.sleep)
@@ -67,8 +88,8 @@ def test_token_bucket_refills_while_idle_up_to_its_burst() -> None:
     for _ in range(3):
         bucket.acquire()
     assert clock.slept == []
-    bucket.acquire()
-    assert clock.slept == [pytest.approx(0.5)]
+    bucket.acquire()  # the bucket would allow it 0.5 s later; the window only after 1.05 s
+    assert clock.slept == [pytest.approx(1.05)]
 
 
 @pytest.mark.parametrize(("value", "expected"), [

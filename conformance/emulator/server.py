@@ -60,8 +60,9 @@ def serve(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 0, *,
     """Run until interrupted (SIGINT/SIGTERM); returns the exit code."""
     sock = bind(host, port)
     app = create_app(config)
+    # h11, not httptools: the same answers to badly framed requests on every machine
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="off", workers=1,
+                                           lifespan="off", workers=1, http="h11",
                                            server_header=False))
     print(start_line(base_url(sock), config, show_secret=show_secret), file=out, flush=True)
     try:

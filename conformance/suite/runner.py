@@ -41,7 +41,6 @@ __all__ = ["RunResult", "check_connection", "run_suite"]
 P = "/v1/projects/{project_id}"
 READ_ONLY = "read-only run"
 OVERLAY_DIR = SPEC_DIR / "overlays"
-RATE_MARGIN = 0.97
 
 
 @dataclass
@@ -100,9 +99,7 @@ class _Run:
         self.contract = Contract.default()
         self.writer = FindingsWriter(options.out / "findings", "suite")
         self.sink = FindingSink(self.writer, lambda f: emit(events.FindingRaised(f)))
-        # 3% under the limit: requests leave 1/rate apart, but the network can bunch
-        # them, and the target counts arrivals, not departures
-        bucket = TokenBucket(options.rate_limit * RATE_MARGIN) if options.rate_limit else None
+        bucket = TokenBucket(options.rate_limit) if options.rate_limit else None
         self.transport = Transport(bucket, RetryPolicy(retries=options.retries),
                                    timeout=options.request_timeout, readonly=options.readonly,
                                    seed=options.seed, headers=dict(options.headers))

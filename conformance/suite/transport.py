@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -31,38 +32,59 @@ MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class TokenBucket:
-    """Token bucket: ``rate`` requests per second on average, bursts of at most ``burst``.
+    """Token bucket: ``rate`` requests per second on average, bursts of at most ``burst``;
+    and never more than ``rate`` (rounded down) in any ``1 + slack`` seconds.
 
+    A bare token bucket lets ``rate + burst`` requests through in some one-second window
+    (a late wake-up is credited back); the window log closes that gap, and ``slack``
+    absorbs network jitter, so the *target* counts at most ``rate`` arrivals a second.
     :meth:`acquire` blocks until a token is free; it is safe to call from any thread.
     """
 
-    def __init__(self, rate: float, burst: int = 1, *,
+    def __init__(self, rate: float, burst: int = 1, *, slack: float = 0.05,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = float(rate)
         self.burst = max(1, int(burst))
+        self.slack = slack
         self._clock, self._sleep = clock, sleep
         self._tokens = float(self.burst)
         self._updated = clock()
+        # when the last ``max(rate, burst)`` requests left (planned, then actual)
+        self._granted: deque[float] = deque(maxlen=max(self.burst, int(rate)))
         self._lock = threading.Lock()
         self.waited = 0.0
 
     def _reserve(self) -> float:
-        """Take a token (possibly going into debt); seconds to wait before using it."""
+        """Take a token (possibly going into debt); the time to use it at."""
         with self._lock:
             now = self._clock()
             self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
             self._tokens -= 1
-            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+            at = now if self._tokens >= 0 else now - self._tokens / self.rate
+            if len(self._granted) == self._granted.maxlen:
+                at = max(at, self._granted[0] + 1.0 + self.slack)
+            if self._granted:
+                at = max(at, self._granted[-1])
+            self._granted.append(at)
+            return at
 
     def acquire(self) -> None:
-        delay = self._reserve()
-        if delay > 0:
-            self.waited += delay
-            self._sleep(delay)
+        at = self._reserve()
+        delay = at - self._clock()
+        if delay <= 0:
+            return
+        self.waited += delay
+        self._sleep(delay)
+        with self._lock:  # a late wake-up: the window counts from when it really left
+            now = self._clock()
+            for i in range(len(self._granted) - 1, -1, -1):
+                if self._granted[i] == at:
+                    self._granted[i] = max(at, now)
+                    break
 
 
 def retry_after_seconds(value: str | None, cap: float) -> float | None:
