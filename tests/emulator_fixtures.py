@@ -13,16 +13,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from spec_paths import FIXTURES, ROOT
 
 from conformance.contract import Contract
 from conformance.emulator import EmulatorConfig, create_app
 from conformance.emulator.inprocess import InProcessClient, InProcessResponse
 from conformance.findings import Finding, Kind
 
-FIXTURES = Path("/work/shared/sinch-fixtures")
-ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "3f2a1c9e-6d0b-4c53-9b1e-0f6c2d7a8e41"
 KEY_ID = "8e7c51a2-3b4d-4f60-a1c2-9d8e7f6a5b4c"
 SECRET = "emulator-test-secret"
