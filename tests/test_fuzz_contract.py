@@ -16,18 +16,17 @@ IPv6 host) are generated like any other and have their own tests at the end.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import re
 import string
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from file_modules import load_file_module
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from mitmproxy import http
@@ -193,14 +192,7 @@ def test_router_never_raises(url: str, method: str) -> None:
 
 # ---------------------------------------------------------------- the add-on's hooks
 def _addon_module() -> ModuleType:
-    name = "sinch_validator_fuzzed"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ADDON_PATH)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_file_module("sinch_validator_fuzzed", ADDON_PATH)
 
 
 class _Errors(logging.Handler):

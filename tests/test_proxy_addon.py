@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from file_modules import load_file_module
 from mitmproxy import exceptions, http
 from mitmproxy.test import taddons, tflow
 
@@ -25,14 +24,7 @@ APPS = f"http://{HOST}/v1/projects/p1/apps"
 
 
 def _load_addon_module() -> ModuleType:
-    name = "sinch_validator_under_test"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ADDON_PATH)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_file_module("sinch_validator_under_test", ADDON_PATH)
 
 
 MOD = _load_addon_module()

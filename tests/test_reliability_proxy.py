@@ -20,13 +20,11 @@ Three parts, every process on free loopback ports and stopped by its own PID:
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import re
 import socket
 import ssl
 import struct
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +35,7 @@ from typing import Any
 
 import pytest
 import requests
+from file_modules import load_file_module
 
 from conformance.findings_io import read_findings
 from conformance.proxy.har import read_har
@@ -48,15 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _soak_module() -> ModuleType:
-    name = "soak_proxy_under_test"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" /
-                                                      "soak_proxy.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    return load_file_module("soak_proxy_under_test", ROOT / "benchmarks" / "soak_proxy.py")
 
 
 SOAK = _soak_module()
