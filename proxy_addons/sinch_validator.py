@@ -300,13 +300,8 @@ class SinchValidator:
             self.unchecked += 1
             return
         state = self._flows[flow.id] = FlowState()
-        size = _expected_size(flow.request, flow.request, None)
-        if size is None:
-            state.request_tee = Tee(self.max_body)
-            flow.request.stream = state.request_tee
-        elif size > self.max_body:
-            state.request_skip = too_large(size, self.max_body)
-            flow.request.stream = True
+        state.request_tee, state.request_skip = self._stream(
+            flow.request, _expected_size(flow.request, flow.request, None))
 
     def request(self, flow: http.HTTPFlow) -> None:
         state = self._flows.get(flow.id)
@@ -331,13 +326,21 @@ class SinchValidator:
         state = self._flows.get(flow.id)
         if state is None or flow.response is None:
             return
-        size = _expected_size(flow.response, flow.request, flow.response)
+        state.response_tee, state.response_skip = self._stream(
+            flow.response, _expected_size(flow.response, flow.request, flow.response))
+
+    def _stream(self, message: http.Message, size: int | None) -> tuple[Tee | None, str | None]:
+        """How a message's body passes: of unknown size, streamed through a Tee that keeps
+        up to ``max_body`` for checking; over the limit, streamed unchecked (the reason is
+        returned); else buffered by mitmproxy as usual."""
         if size is None:
-            state.response_tee = Tee(self.max_body)
-            flow.response.stream = state.response_tee
-        elif size > self.max_body:
-            state.response_skip = too_large(size, self.max_body)
-            flow.response.stream = True
+            tee = Tee(self.max_body)
+            message.stream = tee
+            return tee, None
+        if size > self.max_body:
+            message.stream = True
+            return None, too_large(size, self.max_body)
+        return None, None
 
     def response(self, flow: http.HTTPFlow) -> None:
         self._hand_off(flow)
