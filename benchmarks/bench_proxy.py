@@ -35,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from conformance.processes import stop_process  # noqa: E402
 from conformance.proxy.launcher import (  # noqa: E402
     Mitmdump,
     free_port,
@@ -252,13 +253,7 @@ class Child:
             raise RuntimeError(f"{args[0]} did not listen on {port}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        stop_process(self.proc, signal.SIGTERM, timeout=15, kill_wait=5)
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str] | None:

@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from conformance.processes import stop_process  # noqa: E402
 from conformance.proxy.launcher import Mitmdump, free_port, mitmdump_args  # noqa: E402
 
 MAX_CLIENTS = 64  # one project and access key per client, like separate tenants
@@ -186,15 +187,9 @@ class Child:
                            f"{timeout:.0f} s; see {self.log_path}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        code = stop_process(self.proc, sig, timeout)
         self._reader.join(5)
-        return self.proc.returncode
+        return code
 
 
 def start_emulator(workdir: Path, log_name: str = "emulator-exchanges.log"

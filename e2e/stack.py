@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from conformance.processes import stop_process
+
 __all__ = ["Credentials", "Stack", "StackError"]
 
 START_TIMEOUT = 30.0
@@ -84,15 +86,9 @@ class _Child:
 
     def stop(self, sig: int, timeout: float) -> int:
         """Send ``sig`` to this child's PID; SIGKILL it if it has not exited in time."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        code = stop_process(self.proc, sig, timeout, kill_wait=5)
         self._reader.join(5)
-        return self.proc.returncode
+        return code
 
 
 @dataclass

@@ -21,6 +21,7 @@ from conformance.contract import Contract
 from conformance.emulator import EmulatorConfig, create_app
 from conformance.emulator.inprocess import InProcessClient, InProcessResponse
 from conformance.findings import Finding, Kind
+from conformance.processes import stop_process
 
 PROJECT = "3f2a1c9e-6d0b-4c53-9b1e-0f6c2d7a8e41"
 KEY_ID = "8e7c51a2-3b4d-4f60-a1c2-9d8e7f6a5b4c"
@@ -136,13 +137,7 @@ def running_emulator(*args: str, timeout: float = 20.0) -> Iterator[Served]:
         yield Served(m.group(1), m.group(2), m.group(3), secret.group(1) if secret else None,
                      line, proc.pid)
     finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        stop_process(proc, signal.SIGTERM, timeout=10)
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()

@@ -8,7 +8,6 @@ the suite catches those. Skipped when the emulator cannot be started.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -25,6 +24,7 @@ import requests
 
 from conformance.findings import Finding
 from conformance.findings_io import read_findings
+from conformance.processes import stop_process
 from conformance.proxy.launcher import Mitmdump, free_port, mitmdump_args
 
 pytestmark = pytest.mark.slow
@@ -88,13 +88,7 @@ def _start_emulator() -> tuple[subprocess.Popen[str], str]:
 
 
 def _stop(proc: subprocess.Popen[Any]) -> None:
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+    stop_process(proc, signal.SIGTERM, timeout=15, kill_wait=5)
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,8 @@ from typing import Any
 
 import pytest
 
+from conformance.processes import stop_process
+
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve()
@@ -260,13 +262,7 @@ class Proc:
                                  ) from None
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        stop_process(self.proc, sig, timeout=10)
         self._fh.close()
 
 

@@ -33,6 +33,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from conformance.processes import stop_process
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,15 +101,9 @@ class Child:
         raise AssertionError(f"no {marker!r} line: {self.log.read_text()}")
 
     def stop(self, sig: int = signal.SIGINT) -> int | None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, sig)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        code = stop_process(self.proc, sig, timeout=30)
         self._fh.close()
-        return self.proc.returncode
+        return code
 
 
 def _basic(user: str, password: str) -> str:

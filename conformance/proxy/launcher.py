@@ -8,7 +8,6 @@ used), listens on loopback by default, and is stopped by its own PID.
 from __future__ import annotations
 
 import importlib.util
-import os
 import signal
 import socket
 import subprocess
@@ -17,6 +16,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
+
+from conformance.processes import stop_process
 
 __all__ = ["ADDON_PATH", "Mitmdump", "free_port", "mitmdump_command", "port_in_use",
            "wait_for_port"]
@@ -118,14 +119,7 @@ class Mitmdump:
         proc = self.proc
         if proc is None:
             return None
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        return proc.returncode
+        return stop_process(proc, signal.SIGTERM, timeout)
 
     def __enter__(self) -> Mitmdump:
         return self.start()

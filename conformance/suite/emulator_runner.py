@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from conformance.errors import UserError
+from conformance.processes import stop_process
 from conformance.suite.target import Credentials, Target
 
 __all__ = ["EmulatorProcess", "emulator_credentials"]
@@ -98,15 +99,8 @@ class EmulatorProcess:
 
     def stop(self) -> None:
         """Stop the emulator we started (by its PID): SIGTERM, then SIGKILL."""
-        proc = self._proc
-        if proc is None or proc.poll() is not None:
-            return
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        if self._proc is not None:
+            stop_process(self._proc, signal.SIGTERM, timeout=5, kill_wait=5)
 
     def __enter__(self) -> EmulatorProcess:
         return self
