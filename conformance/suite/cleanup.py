@@ -133,8 +133,8 @@ class Cleanup:
         self.base_path = base_path
         self._live: dict[str, Resource] = {}  # delete path -> resource, in creation order
         self._identities: set[str] = set()  # channel identities sent to by identified_by
-        self._before: set[str] | None = None  # contact ids before the run
-        self._apps_before: set[str] | None = None  # app ids before the run
+        # ids of each listable type ("contact", "app") before the run; None: unknown
+        self._before: dict[str, set[str] | None] = dict.fromkeys(LISTABLE)
         # creates sent but never answered (timed out): (what, request body); the target
         # may have made the resource all the same
         self._unanswered: list[tuple[str, dict[str, object]]] = []
@@ -148,9 +148,9 @@ class Cleanup:
 
     def snapshot(self, api: CleanupApi) -> None:
         contacts = api.contacts()
-        self._before = set(contacts) if contacts is not None else None
+        self._before["contact"] = set(contacts) if contacts is not None else None
         apps = api.items("app")
-        self._apps_before = set(apps) if apps is not None else None
+        self._before["app"] = set(apps) if apps is not None else None
 
     def unanswered(self, method: str, url: str, request_body: bytes) -> None:
         """A request that got no answer (timed out). A create may still have happened at
@@ -209,11 +209,12 @@ class Cleanup:
 
     def _implicit(self, api: CleanupApi) -> list[Resource]:
         """Contacts made by sending to a new identity during the run."""
-        if self._before is None or not self._identities:
+        before = self._before["contact"]
+        if before is None or not self._identities:
             return []
         now = api.contacts() or {}
         return [Resource("contact", cid, CONTACTS + "/" + cid) for cid, idents in now.items()
-                if cid not in self._before and idents & self._identities]
+                if cid not in before and idents & self._identities]
 
     def run(self, api: CleanupApi) -> CleanupReport:
         """Delete every resource still registered, newest first, then the contacts sending
@@ -246,7 +247,7 @@ class Cleanup:
         found: dict[str, Resource] = {}
         listed: dict[str, dict[str, dict[str, object]] | None] = {}
         for what, body in wanted:
-            before = {"contact": self._before, "app": self._apps_before}.get(what)
+            before = self._before.get(what)
             fields = {k: v for k, v in body.items() if isinstance(v, str | int | float | bool)}
             if what not in LISTABLE or before is None or not fields:
                 report.failed.append(f"{what} from a create that timed out: it may exist on "
