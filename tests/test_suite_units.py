@@ -301,6 +301,36 @@ def test_cleanup_deletes_contacts_sending_created_but_never_older_ones() -> None
     assert api.deleted == ["new"] and report.deleted == 1
 
 
+def test_cleanup_deletes_a_contact_made_by_a_send_to_no_identity() -> None:
+    """A target that accepts identified_by with an empty identity list may make a contact
+    without identities: a new one of those is the run's; an older one, or one with an
+    identity nobody sent to, is not."""
+    cleanup = Cleanup(C)
+    listings = [{"old": set()}, {"old": set(), "bare": set(), "other": {"+3"}}]
+
+    class Api:
+        deleted: list[str] = []
+
+        def contacts(self) -> dict[str, set[str]]:
+            return listings.pop(0)
+
+        def items(self, what: str) -> dict[str, dict[str, object]]:
+            return {}
+
+        def delete(self, path: str) -> int:
+            self.deleted.append(path.rsplit("/", 1)[-1])
+            return 200
+
+    api = Api()
+    cleanup.snapshot(api)  # type: ignore[arg-type]
+    body = {"recipient": {"identified_by": {"channel_identities": []}}}
+    cleanup.observe("POST", f"http://h{P}/messages:send", 200, b'{"message_id": "M"}',
+                    json.dumps(body).encode())
+    cleanup.observe("DELETE", f"http://h{P}/messages/M", 200, b"{}")
+    report = cleanup.run(api)  # type: ignore[arg-type]
+    assert api.deleted == ["bare"] and report.deleted == 1
+
+
 def test_cleanup_finds_what_a_timed_out_create_made_and_nothing_else() -> None:
     """A create that timed out may have happened: the resource that appeared since the
     snapshot with every scalar field the create sent is deleted; older ones, ones with

@@ -133,6 +133,7 @@ class Cleanup:
         self.base_path = base_path
         self._live: dict[str, Resource] = {}  # delete path -> resource, in creation order
         self._identities: set[str] = set()  # channel identities sent to by identified_by
+        self._sent_to_none = False  # an identified_by without any identity was accepted
         # ids of each listable type ("contact", "app") before the run; None: unknown
         self._before: dict[str, set[str] | None] = dict.fromkeys(LISTABLE)
         # creates sent but never answered (timed out): (what, request body); the target
@@ -188,12 +189,15 @@ class Cleanup:
     def _note_identities(self, body: bytes) -> None:
         try:
             recipient = json.loads(body).get("recipient") or {}
-            idents = recipient.get("identified_by", {}).get("channel_identities") or []
+            if "identified_by" not in recipient:
+                return
+            idents = recipient["identified_by"].get("channel_identities") or []
             found = {i["identity"] for i in idents if isinstance(i.get("identity"), str)}
         except (ValueError, AttributeError, TypeError, KeyError):
             return
         with self._lock:
             self._identities |= found
+            self._sent_to_none |= not found
 
     def _created(self, kind: ResourceType, body: bytes) -> None:
         try:
@@ -208,13 +212,15 @@ class Cleanup:
                     self._live[path] = Resource(kind.what, ident, path)
 
     def _implicit(self, api: CleanupApi) -> list[Resource]:
-        """Contacts made by sending to a new identity during the run."""
+        """Contacts made by sending to a new identity during the run (or, when the target
+        accepted a send to no identity at all, new contacts without one)."""
         before = self._before["contact"]
-        if before is None or not self._identities:
+        if before is None or not (self._identities or self._sent_to_none):
             return []
         now = api.contacts() or {}
         return [Resource("contact", cid, CONTACTS + "/" + cid) for cid, idents in now.items()
-                if cid not in before and idents & self._identities]
+                if cid not in before and (idents & self._identities or
+                                          (self._sent_to_none and not idents))]
 
     def run(self, api: CleanupApi) -> CleanupReport:
         """Delete every resource still registered, newest first, then the contacts sending
