@@ -1,16 +1,20 @@
 """Compile the spec's JSON schemas once, and check documents against them fast.
 
-Every schema is compiled twice with jsonschema-rs (JSON Schema 2020-12, the dialect of
-OpenAPI 3.1):
+Every schema is compiled with jsonschema-rs (JSON Schema 2020-12, the dialect of
+OpenAPI 3.1) into three validators:
 
 * *lenient*: the schema exactly as the spec says it, plus the OpenAPI formats
   (``int32``/``int64`` ranges, ``byte``); its errors are violations, except ``enum``
   misses, which are drift (an API adding an enum value is drift, not breakage);
-* *strict*: the same with ``unevaluatedProperties: false`` on every object that declares
-  properties (and, for requests, ``readOnly`` properties forbidden). It is only a fast
-  filter: when both accept a document there is nothing to report, which is the common
-  case for conforming traffic. When either rejects it, the lenient errors and a walk of
-  the document (:func:`walk_undocumented`) say exactly what is wrong.
+* *documented*: the shape of what the spec documents and nothing else (built by
+  :func:`documented_shape`): at each object, the property names that any branch of the
+  schema declares (``additionalProperties: false`` over their union) and, for requests,
+  ``false`` for ``readOnly`` properties. Its errors are drift: undocumented fields, and
+  read-only properties sent by a client. It never looks at types, ``required`` or
+  ``oneOf`` counts, so adding it to the lenient schema only ever narrows what passes;
+* *clean*: both of them in one ``allOf``, the fast path. One call into Rust says whether
+  a document has nothing to report, which is the common case for conforming traffic; only
+  when it rejects a document do the other two say exactly what is wrong.
 """
 
 from __future__ import annotations
@@ -18,13 +22,11 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
-__all__ = ["CompiledSchema", "SchemaError", "SchemaIssue", "SchemaSet", "walk_undocumented"]
+__all__ = ["CompiledSchema", "SchemaError", "SchemaIssue", "SchemaSet", "documented_shape"]
 
 INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _COMBINATORS = ("oneOf", "anyOf", "allOf")
@@ -49,8 +51,7 @@ class SchemaError(Exception):
     """The spec holds a schema that cannot be compiled (bad $ref, bad regex, ...)."""
 
 
-@dataclass(frozen=True)
-class SchemaIssue:
+class SchemaIssue(NamedTuple):
     """One thing wrong with a document: a violation or drift, before it becomes a Finding."""
 
     drift: str | None  # None: a violation; "field", "enum", "readonly"; "skipped": not checked
@@ -80,36 +81,6 @@ def _openapi_semantics(node: Any) -> Any:
     return node
 
 
-def _strict(node: Any, *, request: bool, branch: bool = False) -> Any:
-    """Copy of a schema tree with unevaluatedProperties: false (and readOnly forbidden)."""
-    if isinstance(node, list):
-        return [_strict(v, request=request) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _COMBINATORS and isinstance(value, list):
-            out[key] = [_strict(v, request=request, branch=True) for v in value]
-        elif key in ("properties", "$defs", "patternProperties") and isinstance(value, dict):
-            out[key] = {}
-            for name, sub in value.items():
-                if request and isinstance(sub, dict) and sub.get("readOnly") is True:
-                    out[key][name] = False
-                else:
-                    out[key][name] = _strict(sub, request=request)
-        elif key == "components" and isinstance(value, dict):
-            out[key] = {"schemas": {n: _strict(s, request=request)
-                                    for n, s in value.get("schemas", {}).items()}}
-        else:
-            out[key] = _strict(value, request=request)
-    declares = "properties" in node or any(
-        isinstance(b, dict) and "properties" in b for c in _COMBINATORS for b in node.get(c, [])
-    )
-    if declares and not branch and "additionalProperties" not in node:
-        out["unevaluatedProperties"] = False
-    return out
-
-
 def _compile(schema: Any) -> Any:
     try:
         return jsonschema_rs.Draft202012Validator(schema, validate_formats=True, formats=_FORMATS)
@@ -122,18 +93,23 @@ class CompiledSchema:
 
     def __init__(self, schema: Any, components: dict[str, Any], *, request: bool) -> None:
         root = schema if isinstance(schema, dict) else {"allOf": [schema]}
-        bundled = {**root, "components": {"schemas": components}}
+        lenient = _openapi_semantics({**root, "components": {"schemas": components}})
+        self._nodes = _documented_nodes(schema, components)
+        documented = documented_shape(self._nodes, request=request)
         self.schema = schema
         self.components = components
         self.request = request
-        self._lenient = _compile(_openapi_semantics(bundled))
-        self._strict = _compile(_strict(_openapi_semantics(bundled), request=request))
+        self._lenient = _compile(lenient)
+        self._documented = _compile(documented)
+        rest = {k: v for k, v in lenient.items() if k != "components"}
+        self._clean = _compile({"allOf": [rest, {"$ref": "#/$defs/n0"} if self._nodes else {}],
+                                "components": lenient["components"],
+                                "$defs": documented["$defs"]})
         self.accepts_anything = schema in ({}, True)
-        self._shapes: dict[int, _Shape] = {}  # id(schema node) -> shape; the spec never changes
 
     def is_clean(self, doc: Any) -> bool:
         """True when the document has no violation and no drift (the fast path)."""
-        return self._strict.is_valid(doc) and self._lenient.is_valid(doc)
+        return self._clean.is_valid(doc)
 
     def issues(self, doc: Any) -> list[SchemaIssue]:
         try:
@@ -148,21 +124,17 @@ class CompiledSchema:
                                 "validate")]
 
     def _issues(self, doc: Any) -> list[SchemaIssue]:
-        if self.is_clean(doc):
+        if self._clean.is_valid(doc):
             return []
         out = []
         for err in self._lenient.iter_errors(doc):
             drift = "enum" if err.kind.name == "enum" else None
             out.append(SchemaIssue(drift, tuple(err.instance_path), tuple(err.schema_path),
                                    err.message))
-        for path, name, sub_path, read_only in walk_undocumented(
-                self.schema, doc, self.components, cache=self._shapes):
-            if read_only and self.request:
-                out.append(SchemaIssue("readonly", (*path, name), sub_path,
-                                       f"`{name}` is read-only and must not be sent"))
-            elif not read_only:
-                out.append(SchemaIssue("field", (*path, name), sub_path,
-                                       f"`{name}` is not a documented property"))
+        if self._documented.is_valid(doc):
+            return out
+        if self._nodes is not None:  # which fields: a walk in Python is faster than
+            self._nodes.walk(doc, (), out, self.request)  # jsonschema-rs' errors here
         return out
 
 
@@ -191,16 +163,6 @@ def _resolve(schema: Any, components: dict[str, Any]) -> Any:
     return schema
 
 
-@dataclass
-class _Shape:
-    """What the walk needs to know of a schema, all combinator branches merged."""
-
-    declared: dict[str, Any]  # property -> schema (several branches: an anyOf of them)
-    read_only: frozenset[str]
-    extra: list[Any]  # additionalProperties schemas
-    items: Any  # the items schema, or None
-
-
 def _flatten(schema: Any, components: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
     """The schema and every combinator branch under it, $refs resolved."""
     schema = _resolve(schema, components)
@@ -213,57 +175,132 @@ def _flatten(schema: Any, components: dict[str, Any], depth: int = 0) -> list[di
     return out
 
 
-def _shape(schema: Any, components: dict[str, Any]) -> _Shape:
-    declared: dict[str, list[Any]] = {}
-    extra: list[Any] = []
-    items = None
-    for part in _flatten(schema, components):
-        for name, sub in (part.get("properties") or {}).items():
-            declared.setdefault(name, []).append(sub)
-        if isinstance(part.get("additionalProperties"), dict | bool):
-            extra.append(part["additionalProperties"])
-        if items is None and isinstance(part.get("items"), dict):
-            items = part["items"]
-    read_only = frozenset(
-        name for name, subs in declared.items()
-        if any(isinstance(r := _resolve(s, components), dict) and r.get("readOnly") is True
-               for s in subs))
-    merged = {n: subs[0] if len(subs) == 1 else {"anyOf": subs} for n, subs in declared.items()}
-    return _Shape(merged, read_only, extra, items)
+class _Node:
+    """What the spec documents about the objects (and arrays) one schema describes, all
+    combinator branches merged: the property names any branch declares, which of them are
+    read-only, what additional properties may hold, and what array items hold.
+
+    Nodes form a graph (recursive schemas are cycles). A property or item whose schema
+    documents no properties at any depth is ``None``: nothing under it can be drift."""
+
+    __slots__ = ("children", "extras", "items", "read_only", "report")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node | None] = {}
+        self.read_only: frozenset[str] = frozenset()
+        self.report = False  # names outside ``children`` are undocumented
+        self.extras: list[_Node] = []  # additionalProperties schemas that document fields
+        self.items: _Node | None = None
+
+    def walk(self, doc: Any, path: tuple[str | int, ...], out: list[SchemaIssue],
+             request: bool, depth: int = 0) -> None:
+        """Append an issue for every undocumented (and, in a request, read-only) property
+        of ``doc`` under this node."""
+        if depth > 64:
+            return
+        if isinstance(doc, dict):
+            children = self.children
+            for name, value in doc.items():
+                if name not in children:
+                    if self.report:
+                        out.append(SchemaIssue("field", (*path, name), ("properties",),
+                                               f"`{name}` is not a documented property"))
+                    for extra in self.extras:
+                        extra.walk(value, (*path, name), out, request, depth + 1)
+                    continue
+                if request and name in self.read_only:
+                    out.append(SchemaIssue("readonly", (*path, name),
+                                           ("properties", name, "readOnly"),
+                                           f"`{name}` is read-only and must not be sent"))
+                child = children[name]
+                if child is not None and isinstance(value, dict | list):
+                    child.walk(value, (*path, name), out, request, depth + 1)
+        elif isinstance(doc, list) and self.items is not None:
+            for i, value in enumerate(doc):
+                if isinstance(value, dict | list):
+                    self.items.walk(value, (*path, i), out, request, depth + 1)
 
 
-def walk_undocumented(schema: Any, doc: Any, components: dict[str, Any],
-                      path: tuple[str | int, ...] = (), depth: int = 0,
-                      cache: dict[int, _Shape] | None = None,
-                      ) -> Iterator[tuple[tuple[str | int, ...], str, tuple[str, ...], bool]]:
-    """Yield (object path, property name, schema path, is_read_only) for every property of
-    ``doc`` that no branch of ``schema`` declares, or that is declared read-only."""
-    if depth > 64 or not isinstance(doc, dict | list):
-        return
-    cache = {} if cache is None else cache
-    shape = cache.get(id(schema))
-    if shape is None:
-        shape = cache[id(schema)] = _shape(schema, components)
-    if isinstance(doc, dict):
-        report = bool(shape.declared) and not any(e is not False for e in shape.extra)
-        for name, value in doc.items():
-            sub = shape.declared.get(name)
-            if sub is None:
-                if report:
-                    yield path, name, ("properties",), False
-                for e in shape.extra:
-                    if isinstance(e, dict):
-                        yield from walk_undocumented(e, value, components, (*path, name),
-                                                     depth + 1, cache)
-                continue
-            if name in shape.read_only:
-                yield path, name, ("properties", name, "readOnly"), True
-            yield from walk_undocumented(sub, value, components, (*path, name), depth + 1,
-                                         cache)
-    elif shape.items is not None:
-        for i, value in enumerate(doc):
-            yield from walk_undocumented(shape.items, value, components, (*path, i),
-                                         depth + 1, cache)
+def _documented_nodes(schema: Any, components: dict[str, Any]) -> _Node | None:
+    """The node graph of a schema (None when it documents no property anywhere)."""
+    nodes: dict[int, _Node | None] = {}
+    alive: list[Any] = []  # merged property schemas are made here; keep their ids unique
+
+    def build(sub: Any) -> _Node | None:
+        key = id(sub)
+        if key in nodes:
+            return nodes[key]
+        alive.append(sub)
+        declared: dict[str, list[Any]] = {}
+        extra: list[Any] = []
+        items = None
+        for part in _flatten(sub, components):
+            for name, prop in (part.get("properties") or {}).items():
+                declared.setdefault(name, []).append(prop)
+            if isinstance(part.get("additionalProperties"), dict | bool):
+                extra.append(part["additionalProperties"])
+            if items is None and isinstance(part.get("items"), dict):
+                items = part["items"]
+        if not declared and not extra and items is None:
+            nodes[key] = None
+            return None
+        node = nodes[key] = _Node()  # registered before its children: cycles end here
+        node.read_only = frozenset(
+            name for name, subs in declared.items()
+            if any(isinstance(r := _resolve(s, components), dict) and r.get("readOnly") is True
+                   for s in subs))
+        node.report = bool(declared) and all(e is False for e in extra)
+        node.children = {name: build(subs[0] if len(subs) == 1 else {"anyOf": subs})
+                         for name, subs in declared.items()}
+        node.extras = [n for e in extra if isinstance(e, dict) and (n := build(e)) is not None]
+        node.items = build(items) if items is not None else None
+        if not node.children and not node.extras and node.items is None and not node.report:
+            nodes[key] = None  # only `additionalProperties: true`; a cycle may still hold
+        return nodes[key]  # the node, which then simply constrains nothing
+
+    return build(schema)
+
+
+def documented_shape(root: _Node | None, *, request: bool) -> dict[str, Any]:
+    """A JSON schema that accepts exactly the documents in which :meth:`_Node.walk` finds
+    nothing: each node becomes one entry of ``$defs`` (recursive schemas stay finite),
+    with its documented names as ``properties`` and ``additionalProperties: false`` where
+    other names are undocumented; read-only properties are ``false`` in a request.
+    Types, ``required`` and branch counts are left to the lenient schema."""
+    names: dict[int, str] = {}
+    defs: dict[str, Any] = {}
+    pending: list[_Node] = []
+
+    def ref(node: _Node | None) -> Any:
+        if node is None:
+            return True
+        if id(node) not in names:
+            names[id(node)] = f"n{len(names)}"
+            pending.append(node)
+        return {"$ref": f"#/$defs/{names[id(node)]}"}
+
+    if root is None:
+        return {"$defs": {}}
+    ref(root)
+    while pending:
+        node = pending.pop()
+        out: dict[str, Any] = {}
+        if node.children:
+            out["properties"] = {}
+            for name, child in node.children.items():
+                inner = ref(child)
+                if request and name in node.read_only:
+                    inner = False if inner is True else {"allOf": [False, inner]}
+                out["properties"][name] = inner
+        if node.report:
+            out["additionalProperties"] = False
+        elif node.extras:
+            extras = [ref(e) for e in node.extras]
+            out["additionalProperties"] = extras[0] if len(extras) == 1 else {"allOf": extras}
+        if node.items is not None:
+            out["items"] = ref(node.items)
+        defs[names[id(node)]] = out
+    return {"$ref": "#/$defs/n0", "$defs": defs}
 
 
 class SchemaSet:
