@@ -123,7 +123,14 @@ CATEGORIES = (
 
 def json_pointer(parts: Iterable[str | int]) -> str:
     """RFC 6901 pointer from path parts: ``["a/b", 0]`` -> ``"/a~1b/0"``; ``[]`` -> ``""``."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    strs = [str(p) for p in parts]
+    joined = "/".join(strs)
+    if "~" not in joined and joined.count("/") == len(strs) - 1:  # nothing to escape
+        return "/" + joined if strs else ""
+    return "".join("/" + s.replace("~", "~0").replace("/", "~1") for s in strs)
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...) builds one
 
 
 def fingerprint(
@@ -142,14 +149,13 @@ def fingerprint(
     ``"METHOD path_template"`` so distinct undocumented operations do not collapse.
     """
     operation = operation_id or f"{(method or '').upper()} {path_template or ''}".strip()
-    key = json.dumps(
-        [str(kind), operation, "" if status is None else int(status), location, schema_path],
-        separators=(",", ":"),
-    )
+    key = _COMPACT.encode(
+        [str(kind), operation, "" if status is None else int(status), location, schema_path])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _utc_now() -> str:
+def utc_now() -> str:
+    """Now, as the ISO 8601 UTC text a Finding carries (millisecond precision)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -221,7 +227,7 @@ class Finding:
             evidence=redact_evidence(dict(evidence or {}), known),
             target=target,
             run_id=run_id,
-            timestamp=timestamp or _utc_now(),
+            timestamp=timestamp or utc_now(),
         )
 
     @property

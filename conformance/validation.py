@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from conformance.findings import Finding, Kind, fingerprint, json_pointer
+from conformance.findings import Finding, Kind, json_pointer, utc_now
 from conformance.router import RouteMatch, split_url
 from conformance.schemas import SchemaIssue
 
@@ -45,67 +45,77 @@ def _norm(path: tuple[str | int, ...]) -> str:
 class _Out:
     """Collects findings for one message, with the operation context filled in.
 
-    Occurrences are counted by fingerprint and each Finding is built once, at the end:
-    a list of twenty items with the same drift costs one Finding, not twenty."""
+    Occurrences are counted by what makes a fingerprint within one message (kind,
+    location, schema path; the operation and status are the same for all), and each
+    Finding is built once, at the end: twenty list items with the same drift cost one
+    Finding, not twenty."""
 
     def __init__(self, ctx: dict[str, Any], op: Operation | None, method: str,
                  template: str | None, status: int | None) -> None:
         self.ctx, self.op, self.method, self.template, self.status = ctx, op, method, \
             template, status
-        self.items: dict[str, tuple[Kind, str, str, str, str]] = {}
-        self.counts: dict[str, int] = {}
+        self.items: dict[tuple[Kind, str, str], tuple[str, str]] = {}
+        self.counts: dict[tuple[Kind, str, str], int] = {}
+
+    def again(self, kind: Kind, location: str, schema_path: str) -> bool:
+        """Count one more occurrence if this finding is already made (True), so the
+        caller can skip building its message."""
+        key = (kind, location, schema_path)
+        if key in self.counts:
+            self.counts[key] += 1
+            return True
+        return False
 
     def add(self, kind: Kind, message: str, *, location: str, instance_path: str = "",
             schema_path: str = "") -> None:
-        op_id = self.op.operation_id if self.op else None
-        fp = fingerprint(kind, op_id, self.status, location, schema_path, method=self.method,
-                         path_template=self.template)
-        self.counts[fp] = self.counts.get(fp, 0) + 1
-        self.items.setdefault(fp, (kind, message, location, instance_path, schema_path))
+        if not self.again(kind, location, schema_path):
+            key = (kind, location, schema_path)
+            self.counts[key] = 1
+            self.items[key] = (message, instance_path)
 
     def result(self) -> list[Finding]:
         out = []
-        for fp, (kind, message, location, instance_path, schema_path) in self.items.items():
-            n = self.counts[fp]
+        op_id = self.op.operation_id if self.op else None
+        now = utc_now() if self.items else ""  # one message, one moment
+        for key, (message, instance_path) in self.items.items():
+            kind, location, schema_path = key
+            n = self.counts[key]
             out.append(Finding.make(
                 kind, message=f"{message} ({n} occurrences)" if n > 1 else message,
                 location=location, instance_path=instance_path, schema_path=schema_path,
-                operation_id=self.op.operation_id if self.op else None, method=self.method,
-                path_template=self.template, status=self.status, **self.ctx))
+                operation_id=op_id, method=self.method, path_template=self.template,
+                status=self.status, timestamp=now, **self.ctx))
         return out
+
+
+_DRIFT_KINDS = {"field": Kind.UNDOCUMENTED_FIELD, "enum": Kind.UNDOCUMENTED_ENUM_VALUE,
+                "skipped": Kind.BODY_SKIPPED, "readonly": Kind.READONLY_IN_REQUEST}
 
 
 def _schema_findings(out: _Out, issues: list[SchemaIssue], side: str, base: str) -> None:
     body_kind = Kind.REQUEST_BODY_SCHEMA if side == "request" else Kind.RESPONSE_BODY_SCHEMA
     label = "Request" if side == "request" else "Response"
     for issue in issues:
-        where = json_pointer(issue.instance_path) or "/"
+        kind = _DRIFT_KINDS.get(issue.drift, body_kind) if issue.drift else body_kind
         location = f"{side}.body{_norm(issue.instance_path)}"
         schema_path = base + json_pointer(issue.schema_path)
-        if issue.drift == "field":
-            out.add(Kind.UNDOCUMENTED_FIELD,
-                    f"{label} body has field `{where}`, which the spec does not document.",
-                    location=location, instance_path=json_pointer(issue.instance_path),
-                    schema_path=schema_path)
-        elif issue.drift == "enum":
-            out.add(Kind.UNDOCUMENTED_ENUM_VALUE,
-                    f"{label} body at `{where}`: received {issue.message}.",
-                    location=location, instance_path=json_pointer(issue.instance_path),
-                    schema_path=schema_path)
-        elif issue.drift == "skipped":
-            out.add(Kind.BODY_SKIPPED, f"{label} body not validated: {issue.message}.",
-                    location=location, schema_path=schema_path)
-        elif issue.drift == "readonly":
-            out.add(Kind.READONLY_IN_REQUEST,
-                    f"Request body sends read-only property `{where}`; the spec marks it "
-                    "readOnly, so clients must not send it.",
-                    location=location, instance_path=json_pointer(issue.instance_path),
-                    schema_path=schema_path)
+        if out.again(kind, location, schema_path):
+            continue
+        pointer = json_pointer(issue.instance_path)
+        where = pointer or "/"
+        if kind is Kind.UNDOCUMENTED_FIELD:
+            message = f"{label} body has field `{where}`, which the spec does not document."
+        elif kind is Kind.UNDOCUMENTED_ENUM_VALUE:
+            message = f"{label} body at `{where}`: received {issue.message}."
+        elif kind is Kind.BODY_SKIPPED:
+            message, pointer = f"{label} body not validated: {issue.message}.", ""
+        elif kind is Kind.READONLY_IN_REQUEST:
+            message = (f"Request body sends read-only property `{where}`; the spec marks it "
+                       "readOnly, so clients must not send it.")
         else:
-            out.add(body_kind, f"{label} body at `{where}` violates the schema: "
-                               f"{issue.message}.",
-                    location=location, instance_path=json_pointer(issue.instance_path),
-                    schema_path=schema_path)
+            message = f"{label} body at `{where}` violates the schema: {issue.message}."
+        out.add(kind, message, location=location, instance_path=pointer,
+                schema_path=schema_path)
 
 
 def _parse_json(out: _Out, raw: bytes, side: str) -> tuple[bool, Any]:
