@@ -197,15 +197,10 @@ async def _load(port: int, host: str, auth: str | None, app_id: str, seconds: fl
             "n": len(lat), "total": total[0], "statuses": statuses}
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children, from /proc."""
+def _cpu_seconds(pid: int, children: bool = True) -> float:
+    """CPU time (user + system) of a process and, by default, its children, from /proc."""
+    pids = [pid] + ([int(c) for c in _children(pid)] if children else [])
     total = 0.0
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
     for p in pids:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
@@ -215,14 +210,24 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
 def run_load(port: int, host: str, auth: str | None, app_id: str, seconds: float,
              concurrency: int, pid: int | None = None) -> dict[str, Any]:
     """Run the client in its own process, so it does not share a GIL with anything;
     with ``pid``, also measure that process tree's CPU time per flow."""
     before = _cpu_seconds(pid) if pid else 0.0
+    before_own = _cpu_seconds(pid, children=False) if pid else 0.0
     result = _run_client(port, host, auth, app_id, seconds, concurrency)
     if pid:
-        result["cpu_ms"] = 1000 * (_cpu_seconds(pid) - before) / max(1, result["total"])
+        flows = max(1, result["total"])
+        result["cpu_ms"] = 1000 * (_cpu_seconds(pid) - before) / flows
+        result["cpu_own_ms"] = 1000 * (_cpu_seconds(pid, children=False) - before_own) / flows
     return result
 
 
@@ -313,6 +318,8 @@ def ensure_prism() -> tuple[Path | None, str]:
 SETUPS = [  # name, add-on?, options
     ("bare mitmdump", False, {}),
     ("mitmdump + add-on", True, {}),
+    # loaded but checking no host: what mitmproxy charges for one more add-on
+    ("mitmdump + idle add-on", True, {"sinch_hosts": "nothing.invalid"}),
     ("mitmdump + add-on (thread)", True, {"sinch_check_in": "thread"}),
     ("mitmdump + add-on + HAR", True, {"sinch_record": "{tmp}/rec.har"}),
 ]
@@ -320,10 +327,11 @@ SETUPS = [  # name, add-on?, options
 
 def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
     best = sorted(results, key=lambda r: r["rps"])[len(results) // 2]
-    cpu = sorted(r["cpu_ms"] for r in results if "cpu_ms" in r)
     out = {**best, "rounds": [round(r["rps"]) for r in results]}
-    if cpu:
-        out["cpu_ms"] = cpu[len(cpu) // 2]
+    for key in ("cpu_ms", "cpu_own_ms"):
+        cpu = sorted(r[key] for r in results if key in r)
+        if cpu:
+            out[key] = cpu[len(cpu) // 2]
     return out
 
 
@@ -428,9 +436,17 @@ def report(rows: list[tuple[str, dict[str, Any] | str]]) -> None:
         print(f"ratio add-on / bare mitmdump (req/s): {addon['rps'] / bare['rps']:.3f} "
               f"(goal >= 0.95); round by round: {', '.join(f'{r:.2f}' for r in paired)}; "
               f"best {max(paired):.2f}")
+    idle = found.get("mitmdump + idle add-on")
+    if isinstance(bare, dict) and isinstance(idle, dict):
+        paired = [a / b for a, b in zip(idle["rounds"], bare["rounds"], strict=True)]
+        print(f"ratio idle add-on / bare mitmdump (req/s): {idle['rps'] / bare['rps']:.3f} "
+              "(mitmproxy's own cost of one more script add-on); round by round: "
+              f"{', '.join(f'{r:.2f}' for r in paired)}")
     if isinstance(bare, dict) and isinstance(addon, dict) and "cpu_ms" in addon:
         print(f"validation CPU per flow (add-on minus bare mitmdump): "
-              f"{addon['cpu_ms'] - bare['cpu_ms']:.3f} ms")
+              f"{addon['cpu_ms'] - bare['cpu_ms']:.3f} ms; of it in mitmdump's own process "
+              f"(the hooks): {addon['cpu_own_ms'] - bare['cpu_own_ms']:.3f} ms, in the "
+              f"checker child: {addon['cpu_ms'] - addon['cpu_own_ms']:.3f} ms")
     prism = found.get("prism proxy")
     if isinstance(prism, dict) and isinstance(addon, dict):
         print(f"ratio add-on / prism (req/s): {addon['rps'] / prism['rps']:.2f}; CPU per "
@@ -441,7 +457,7 @@ def report(rows: list[tuple[str, dict[str, Any] | str]]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--upstream", choices=["auto", "emulator", "canned"], default="auto")
     ap.add_argument("--no-prism", action="store_true")
