@@ -34,6 +34,7 @@ from conformance.proxy.check import CheckContext, check_request
 from conformance.proxy.checker import CheckConfig, ProcessChecker, ThreadChecker, make_checker
 from conformance.proxy.exchange import WireCapture, to_exchange
 from conformance.proxy.flows import ENFORCED, capture_flow
+from conformance.proxy.gc_tuning import freeze_long_lived
 from conformance.proxy.scrub import known_secrets
 from conformance.redact import redact_text
 
@@ -272,6 +273,7 @@ class SinchValidator:
     # ------------------------------------------------------------------ lifecycle
     def running(self) -> None:
         assert self.contract is not None
+        freeze_long_lived()  # the contract and the modules: not the collector's business
         log.info("sinch-conformance: checking %s against %s (%d operations); findings go "
                  "to %s", ", ".join(self.hosts), self.contract.source or "the bundled spec",
                  len(self.contract.operations), ctx.options.sinch_findings_dir)

@@ -38,6 +38,7 @@ from conformance.findings import Finding
 from conformance.findings_io import FindingsWriter
 from conformance.proxy.check import CheckContext
 from conformance.proxy.exchange import WireCapture
+from conformance.proxy.gc_tuning import freeze_long_lived
 from conformance.proxy.har import HarWriter
 from conformance.proxy.pipeline import Pipeline
 from conformance.proxy.worker import CheckWorker
@@ -49,7 +50,7 @@ Item = tuple[WireCapture, "list[Finding] | None"]
 Emit = Callable[[str], None]
 MAX_ITEMS = 4096
 MAX_BYTES = 256 * 1024 * 1024
-FLUSH_DELAY = 0.01  # seconds flows may wait to be sent in one batch
+FLUSH_DELAY = 0.05  # seconds flows may wait to be sent in one batch
 CHILD_NICENESS = 10
 
 
@@ -150,6 +151,7 @@ def serve(config: CheckConfig, inbox: Any, outbox: Any, done_bytes: Any) -> None
     logging.getLogger().addHandler(_Forward(send))
     logging.getLogger().setLevel(logging.INFO)
     pipeline = open_pipeline(config, lambda line: send(("line", line)))
+    freeze_long_lived()
     parent = multiprocessing.parent_process()
     while (batch := _drain(inbox, parent)) is not None:
         for message in batch:
