@@ -9,6 +9,7 @@ of ours but :mod:`conformance.redact`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -133,6 +134,7 @@ def json_pointer(parts: Iterable[str | int]) -> str:
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...) builds one
 
 
+@functools.lru_cache(maxsize=8192)  # traffic repeats its findings; the key is pure
 def fingerprint(
     kind: str,
     operation_id: str | None,
@@ -206,7 +208,7 @@ class Finding:
         ``secrets`` are literal values (key secret, tokens) to scrub from evidence and
         message on top of the name-based rules of :mod:`conformance.redact`.
         """
-        kind = Kind(kind)
+        kind = kind if isinstance(kind, Kind) else Kind(kind)
         if not source:
             raise ValueError("a finding needs a source (suite, proxy, replay or lint)")
         known = tuple(secrets)
@@ -223,8 +225,8 @@ class Finding:
             location=location,
             instance_path=instance_path,
             schema_path=schema_path,
-            message=redact_text(message, known),
-            evidence=redact_evidence(dict(evidence or {}), known),
+            message=redact_text(message, known) if known else message,
+            evidence=redact_evidence(dict(evidence), known) if evidence else {},
             target=target,
             run_id=run_id,
             timestamp=timestamp or utc_now(),

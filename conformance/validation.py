@@ -95,10 +95,16 @@ _DRIFT_KINDS = {"field": Kind.UNDOCUMENTED_FIELD, "enum": Kind.UNDOCUMENTED_ENUM
 def _schema_findings(out: _Out, issues: list[SchemaIssue], side: str, base: str) -> None:
     body_kind = Kind.REQUEST_BODY_SCHEMA if side == "request" else Kind.RESPONSE_BODY_SCHEMA
     label = "Request" if side == "request" else "Response"
+    made: dict[tuple[Any, ...], tuple[str, str]] = {}  # list items repeat: text built once
     for issue in issues:
         kind = _DRIFT_KINDS.get(issue.drift, body_kind) if issue.drift else body_kind
-        location = f"{side}.body{_norm(issue.instance_path)}"
-        schema_path = base + json_pointer(issue.schema_path)
+        key = (kind, issue.schema_path,
+               *["*" if isinstance(p, int) else p for p in issue.instance_path])
+        texts = made.get(key)
+        if texts is None:
+            texts = made[key] = (f"{side}.body{_norm(issue.instance_path)}",
+                                 base + json_pointer(issue.schema_path))
+        location, schema_path = texts
         if out.again(kind, location, schema_path):
             continue
         pointer = json_pointer(issue.instance_path)
