@@ -124,11 +124,13 @@ CATEGORIES = (
 
 def json_pointer(parts: Iterable[str | int]) -> str:
     """RFC 6901 pointer from path parts: ``["a/b", 0]`` -> ``"/a~1b/0"``; ``[]`` -> ``""``."""
-    strs = [str(p) for p in parts]
-    joined = "/".join(strs)
-    if "~" not in joined and joined.count("/") == len(strs) - 1:  # nothing to escape
-        return "/" + joined if strs else ""
-    return "".join("/" + s.replace("~", "~0").replace("/", "~1") for s in strs)
+    out = []
+    for part in parts:
+        text = part if type(part) is str else str(part)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        out.append(text)
+    return "/" + "/".join(out) if out else ""
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...) builds one
