@@ -21,6 +21,7 @@ from typing import Any
 import jsonschema
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
+from sample_bodies import list_messages_page, send_message_request
 
 from conformance.contract import Contract
 
@@ -29,33 +30,7 @@ HOST = "https://us.conversation.api.sinch.com"
 SEND_URL = "/v1/projects/PRJ/messages:send"
 LIST_URL = "/v1/projects/PRJ/messages"
 
-CONFORMING_SEND = {
-    "app_id": "01HZXK8M3Q2W9V7B5N4C6D1E0F",
-    "recipient": {"identified_by": {"channel_identities": [
-        {"channel": "WHATSAPP", "identity": "+46701234567"},
-        {"channel": "SMS", "identity": "+46701234567"}]}},
-    "message": {"explicit_channel_message": {"WHATSAPP": {"text": "Hello"}}},
-    "channel_priority_order": ["WHATSAPP", "SMS"],
-    "callback_url": "https://example.com/callback",
-    "message_metadata": "order-1234",
-    "conversation_metadata": {"order": "1234", "tier": "gold"},
-    "queue": "NORMAL_PRIORITY",
-    "ttl": "3600s",
-    "processing_strategy": "DEFAULT",
-}
-
-
-def conforming_message(i: int) -> dict[str, Any]:
-    return {
-        "id": f"01HZXK8M3Q2W9V7B5N4C6D1E{i:02d}",
-        "direction": "TO_APP" if i % 2 else "TO_CONTACT",
-        "channel_identity": {"channel": "SMS", "identity": "+46701234567"},
-        "conversation_id": "01HZXK8M3Q2W9V7B5N4C6D1CON",
-        "contact_id": "01HZXK8M3Q2W9V7B5N4C6D1CTC",
-        "metadata": "{\"operator\":\"310150\"}",
-        "accept_time": f"2026-11-24T07:40:{i:02d}Z",
-        "injected": False,
-    }
+CONFORMING_SEND = send_message_request()
 
 
 def documents() -> dict[str, tuple[str, str, Any]]:
@@ -63,8 +38,7 @@ def documents() -> dict[str, tuple[str, str, Any]]:
     page = json.loads((FIXTURES / "Messages_ListMessages/response-200-page0.json").read_text())
     real_list = {"messages": [copy.deepcopy(page["messages"][0]) for _ in range(20)],
                  "next_page_token": page["next_page_token"]}
-    good_list = {"messages": [conforming_message(i) for i in range(20)],
-                 "next_page_token": "ChowMUhRN1c0WjFSMTI2N0RCQlI4UzQ3TlZQOEoGCP70264G"}
+    good_list = list_messages_page(20)
     return {
         "SendMessage request (conforming)": ("request", SEND_URL, CONFORMING_SEND),
         "SendMessage request (SDK fixture, drift)": ("request", SEND_URL, real_send),

@@ -35,6 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sample_bodies import list_messages_page, send_message_request  # noqa: E402
+
 from conformance.processes import stop_process  # noqa: E402
 from conformance.proxy.launcher import (  # noqa: E402
     Mitmdump,
@@ -48,32 +50,8 @@ SPEC = ROOT / "spec" / "conversation.yaml"
 PROJECT, KEY_ID, KEY_SECRET = "bench-project", "bench-key", "bench-secret-0123456789"
 WARMUP = 1.0
 
-SEND = {
-    "app_id": "01HZXK8M3Q2W9V7B5N4C6D1E0F",
-    "recipient": {"identified_by": {"channel_identities": [
-        {"channel": "WHATSAPP", "identity": "+46701234567"},
-        {"channel": "SMS", "identity": "+46701234567"}]}},
-    "message": {"explicit_channel_message": {"WHATSAPP": {
-        "text": "Your order 1234 has shipped and will arrive on Thursday, 9:00-12:00."}}},
-    "channel_priority_order": ["WHATSAPP", "SMS"],
-    "callback_url": "https://example.com/callback",
-    "message_metadata": "order-1234",
-    "conversation_metadata": {"order": "1234", "tier": "gold"},
-    "queue": "NORMAL_PRIORITY",
-    "ttl": "3600s",
-    "processing_strategy": "DEFAULT",
-}
-
-
-def _message(i: int) -> dict[str, Any]:
-    return {"id": f"01HZXK8M3Q2W9V7B5N4C6D1E{i:02d}",
-            "direction": "TO_APP" if i % 2 else "TO_CONTACT",
-            "channel_identity": {"channel": "SMS", "identity": "+46701234567"},
-            "conversation_id": "01HZXK8M3Q2W9V7B5N4C6D1CON",
-            "contact_id": "01HZXK8M3Q2W9V7B5N4C6D1CTC",
-            "metadata": "{\"operator\":\"310150\"}",
-            "accept_time": f"2026-11-24T07:40:{i:02d}Z", "injected": False}
-
+SEND = send_message_request(
+    "Your order 1234 has shipped and will arrive on Thursday, 9:00-12:00.")
 
 PATCH = {"display_name": "Bench app (renamed)", "channel_credentials": [
     {"channel": "SMS", "static_bearer": {"claimed_identity": "bench", "token": "bench-token"},
@@ -85,8 +63,7 @@ PATCH = {"display_name": "Bench app (renamed)", "channel_credentials": [
 CANNED_APP = "01HZXK8M3Q2W9V7B5N4C6D1E0F"
 CANNED = {
     ("GET", f"/v1/projects/{PROJECT}/messages"): {
-        "messages": [_message(i) for i in range(20)],
-        "next_page_token": "ChowMUhRN1c0WjFSMTI2N0RCQlI4UzQ3TlZQOEoGCP70264G"},
+        **list_messages_page(20)},
     ("GET", f"/v1/projects/{PROJECT}/apps/01HZXK8M3Q2W9V7B5N4C6D1E0F"): {
         "id": "01HZXK8M3Q2W9V7B5N4C6D1E0F", "display_name": "Bench app",
         "channel_credentials": [{"channel": "SMS", "static_bearer": {
