@@ -249,16 +249,22 @@ class Finding:
         return self.kind in DRIFT_KINDS
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready dict with exactly the record's fields (no derived ones)."""
-        data = dataclasses.asdict(self)
+        """Plain JSON-ready dict with exactly the record's fields (no derived ones). The
+        evidence is the finding's own (not a copy: ``dataclasses.asdict`` deep-copied it
+        for every finding, which cost more than checking the flow); do not change it."""
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["kind"] = str(self.kind)
         data["severity"] = str(self.severity)
         return data
 
     def to_json(self) -> str:
-        """One line of JSON (no newline inside), keys in field order."""
-        text = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"),
-                          default=str)
+        """One line of JSON (no newline inside), keys in field order.
+
+        The findings of one flow share one evidence dict (request, response, curl), often
+        the largest part of the line: it is encoded once for all of them."""
+        data = self.to_dict()
+        data["evidence"] = _EVIDENCE_SLOT
+        text = _LINE.encode(data).replace(_EVIDENCE_SLOT_JSON, _encoded(self.evidence), 1)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from the traffic: keep it, escaped
@@ -298,3 +304,20 @@ class Finding:
         if curl:
             lines.append(f"Reproduce with:\n    {curl}")
         return "\n".join(lines)
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Finding))
+_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+# Stands for the evidence while the rest of a line is encoded. Escaped in JSON as it is, it
+# cannot come out of any other field after the key `"evidence":` (a quote in a value is
+# escaped), so the first `"evidence":"<slot>"` is the one.
+_EVIDENCE_SLOT = "\0evidence\0"
+_EVIDENCE_SLOT_JSON = '"evidence":' + _LINE.encode(_EVIDENCE_SLOT)
+_last_evidence: list[Any] = [None, ""]  # the evidence dict last encoded, and its JSON
+
+
+def _encoded(evidence: dict[str, Any]) -> str:
+    """The evidence as JSON, remembered for the next finding of the same flow."""
+    if _last_evidence[0] is not evidence:
+        _last_evidence[:] = [evidence, _LINE.encode(evidence)]
+    return '"evidence":' + str(_last_evidence[1])

@@ -14,6 +14,7 @@ Rules (one place, used by every producer):
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shlex
@@ -59,10 +60,12 @@ _AUTH_SCHEME = re.compile(r"^\s*(basic|bearer|digest|token|key|hmac|aws4-hmac-sh
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred names, every flow
 def _normalise(name: str) -> str:
     return re.sub(r"[-. ]", "_", _CAMEL.sub("_", name).lower())
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """True when a JSON key, query parameter or form field name looks like a credential."""
     norm = _normalise(name)

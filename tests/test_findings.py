@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.findings import CATEGORIES, DRIFT_KINDS, Finding, Kind, Severity, json_pointer
 from conformance.findings_io import BadLine, FindingsWriter, read_findings
@@ -229,3 +231,28 @@ def test_writer_is_thread_safe(tmp_path: Path) -> None:
     writer.close()
     bad: list[BadLine] = []
     assert len(read_findings(tmp_path, bad)) == 200 and not bad
+
+
+TRICKY_TEXT = st.lists(st.sampled_from(
+    ['"', "\\", "\0", "evidence", '"evidence":', "\0evidence\0", ":", "{", "é", "\u2028",
+     "\ud83d", "a", " "]), max_size=12).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(messages=st.lists(TRICKY_TEXT, min_size=1, max_size=4), shared=st.booleans(),
+       body=TRICKY_TEXT)
+def test_to_json_is_the_plain_encoding_when_findings_share_or_alternate_evidence(
+        messages: list[str], shared: bool, body: str) -> None:
+    evidence = {"request": {"body": body, "url": "https://x.example/" + body},
+                "curl": f"curl -d '{body}'"}
+    findings = [
+        dataclasses.replace(make(message=m), evidence=evidence if shared or i % 2
+                            else {"other": m, "evidence": body})
+        for i, m in enumerate(messages)]
+    for finding in findings + findings[::-1]:
+        line = finding.to_json()
+        assert "\n" not in line
+        decoded = json.loads(line)
+        assert list(decoded) == [f.name for f in dataclasses.fields(Finding)]
+        plain = json.loads(json.dumps(finding.to_dict(), separators=(",", ":"), default=str))
+        assert decoded == plain
