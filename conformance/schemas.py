@@ -94,12 +94,12 @@ class CompiledSchema:
     def __init__(self, schema: Any, components: dict[str, Any], *, request: bool) -> None:
         root = schema if isinstance(schema, dict) else {"allOf": [schema]}
         lenient = _openapi_semantics({**root, "components": {"schemas": components}})
+        self._lenient = _compile(lenient)  # first: a malformed schema is a SchemaError here
         self._nodes = _documented_nodes(schema, components)
         documented = documented_shape(self._nodes, request=request)
         self.schema = schema
         self.components = components
         self.request = request
-        self._lenient = _compile(lenient)
         self._documented = _compile(documented)
         rest = {k: v for k, v in lenient.items() if k != "components"}
         self._clean = _compile({"allOf": [rest, {"$ref": "#/$defs/n0"} if self._nodes else {}],
@@ -235,7 +235,8 @@ def _documented_nodes(schema: Any, components: dict[str, Any]) -> _Node | None:
         extra: list[Any] = []
         items = None
         for part in _flatten(sub, components):
-            for name, prop in (part.get("properties") or {}).items():
+            props = part.get("properties")
+            for name, prop in (props.items() if isinstance(props, dict) else ()):
                 declared.setdefault(name, []).append(prop)
             if isinstance(part.get("additionalProperties"), dict | bool):
                 extra.append(part["additionalProperties"])

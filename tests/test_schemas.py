@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from spec_paths import FIXTURES
 
 from conformance.contract import Contract
-from conformance.schemas import CompiledSchema, SchemaIssue
+from conformance.schemas import CompiledSchema, SchemaError, SchemaIssue
 
 
 def _fixture_cases() -> list[tuple[str, CompiledSchema, Any]]:
@@ -179,3 +179,13 @@ def test_read_only_is_reported_in_requests_only_and_its_inside_is_still_walked()
         [("field", ("id", "w"))]
     assert response.is_clean({"id": {"v": 1}, "name": "n"})
     assert not request.is_clean({"id": {"v": 1}, "name": "n"})
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object", "properties": ["a"]},
+    {"type": "object", "additionalProperties": {"properties": 3}},
+    {"oneOf": {"not": "a list"}},
+])
+def test_a_malformed_schema_is_a_schema_error(schema: dict[str, Any]) -> None:
+    with pytest.raises(SchemaError):
+        _compiled(schema)
