@@ -29,9 +29,7 @@ import hashlib
 import itertools
 import json
 import os
-import queue
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -47,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from conformance.processes import stop_process  # noqa: E402
+from conformance.processes import LoggedChild  # noqa: E402
 from conformance.proxy.launcher import Mitmdump, free_port, mitmdump_args  # noqa: E402
 
 MAX_CLIENTS = 64  # one project and access key per client, like separate tenants
@@ -149,62 +147,24 @@ def read_log(path: Path) -> dict[str, tuple[str, int, int, str, int]]:
     return out
 
 
-class Child:
-    """A child process started in its own session, its output drained by a thread,
-    stopped by its own PID (SIGTERM, then SIGKILL)."""
-
-    def __init__(self, args: list[str], log_path: Path,
-                 env: dict[str, str] | None = None) -> None:
-        self.log_path = log_path
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, text=True,
-                                     start_new_session=True,
-                                     env={**(env or os.environ), "PYTHONUNBUFFERED": "1"})
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        with self.log_path.open("w", encoding="utf-8") as log:
-            for line in self.proc.stdout:
-                log.write(line)
-                log.flush()
-                self.lines.put(line)
-
-    def first_line_with(self, marker: str, timeout: float = START_TIMEOUT) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            if marker in line:
-                return line.strip()
-        raise RuntimeError(f"no line with {marker!r} from {self.proc.args!r} within "
-                           f"{timeout:.0f} s; see {self.log_path}")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
-        code = stop_process(self.proc, sig, timeout)
-        self._reader.join(5)
-        return code
-
-
 def start_emulator(workdir: Path, log_name: str = "emulator-exchanges.log"
-                   ) -> tuple[Child, str, Path]:
+                   ) -> tuple[LoggedChild, str, Path]:
     """The recording emulator as a child process: (child, base URL, exchange log)."""
     exchanges = workdir / log_name
     exchanges.unlink(missing_ok=True)
-    child = Child([sys.executable, str(Path(__file__).resolve()), "--serve-emulator",
-                   str(exchanges)], workdir / "emulator.out")
+    child = LoggedChild([sys.executable, str(Path(__file__).resolve()), "--serve-emulator",
+                         str(exchanges)], workdir / "emulator.out",
+                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        line = child.first_line_with("soak emulator on")
+        line = child.first_line(lambda text: "soak emulator on" in text, START_TIMEOUT)
     except BaseException:
         child.stop()
         raise
-    return child, line.rsplit(" ", 1)[-1], exchanges
+    if line is None:
+        child.stop()
+        raise RuntimeError(f"no line with 'soak emulator on' from the emulator within "
+                           f"{START_TIMEOUT:.0f} s; see {child.log_path}")
+    return child, line.strip().rsplit(" ", 1)[-1], exchanges
 
 
 # ====================================================================== memory

@@ -13,18 +13,14 @@ the Conversation API, so every exchange passes through the add-on.
 from __future__ import annotations
 
 import os
-import queue
 import re
 import signal
-import subprocess
 import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from conformance.processes import stop_process
+from conformance.processes import LoggedChild
 
 __all__ = ["Credentials", "Stack", "StackError"]
 
@@ -46,49 +42,16 @@ class Credentials:
     key_secret: str = "sdk-e2e-key-secret"
 
 
-class _Child:
-    """A child process whose output lines are collected by a thread (no blocking reads)."""
-
-    def __init__(self, name: str, args: list[str], log_path: Path, env: dict[str, str]):
-        self.name = name
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        self.log_path = log_path
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, text=True, env=env,
-                                     start_new_session=True)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        with self.log_path.open("w", encoding="utf-8") as log:
-            for line in self.proc.stdout:
-                log.write(line)
-                log.flush()
-                self.output.append(line)
-                self.lines.put(line)
-
-    def wait_for_url(self, marker: str, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.proc.poll() is not None and self.lines.empty():
-                    break
-                continue
-            match = _URL.search(line)
-            if marker in line and match:
-                return match.group(0)
-        raise StackError(f"the {self.name} did not print its URL within {timeout:.0f} s "
-                         f"(exit code {self.proc.poll()}); its output is in {self.log_path}")
-
-    def stop(self, sig: int, timeout: float) -> int:
-        """Send ``sig`` to this child's PID; SIGKILL it if it has not exited in time."""
-        code = stop_process(self.proc, sig, timeout, kill_wait=5)
-        self._reader.join(5)
-        return code
+def _url_from(child: LoggedChild, name: str, marker: str) -> str:
+    """The loopback URL a child prints on its line with ``marker``."""
+    line = child.first_line(lambda text: marker in text and _URL.search(text) is not None,
+                            START_TIMEOUT)
+    match = _URL.search(line) if line is not None else None
+    if match is None:
+        raise StackError(f"the {name} did not print its URL within {START_TIMEOUT:.0f} s "
+                         f"(exit code {child.proc.poll()}); its output is in "
+                         f"{child.log_path}")
+    return match.group(0)
 
 
 @dataclass
@@ -101,7 +64,7 @@ class Stack:
     emulator_url: str = ""
     proxy_url: str = ""
     proxy_exit: int | None = None
-    _children: list[_Child] = field(default_factory=list)
+    _children: list[tuple[str, LoggedChild]] = field(default_factory=list)
 
     @property
     def findings_dir(self) -> Path:
@@ -125,27 +88,27 @@ class Stack:
     def start(self) -> Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         c = self.creds
-        emulator = _Child("emulator", [
+        emulator = LoggedChild([
             self.python, "-m", "conformance", "emulator", "--host", "127.0.0.1", "--port",
             "0", "--project-id", c.project_id, "--key-id", c.key_id, "--key-secret",
-            c.key_secret], self.workdir / "emulator.log", self._env())
-        self._children.append(emulator)
-        self.emulator_url = emulator.wait_for_url("emulator on", START_TIMEOUT)
-        proxy = _Child("proxy", [
+            c.key_secret], self.workdir / "emulator.log", env=self._env())
+        self._children.append(("emulator", emulator))
+        self.emulator_url = _url_from(emulator, "emulator", "emulator on")
+        proxy = LoggedChild([
             self.python, "-m", "conformance", "proxy", "--target", self.emulator_url,
             "--listen-host", "127.0.0.1", "--listen-port", "0", "--record",
             str(self.har_path), "--findings", str(self.findings_dir)],
-            self.proxy_log, self._env())
-        self._children.append(proxy)
-        self.proxy_url = proxy.wait_for_url("listening on", START_TIMEOUT)
+            self.proxy_log, env=self._env())
+        self._children.append(("proxy", proxy))
+        self.proxy_url = _url_from(proxy, "proxy", "listening on")
         return self
 
     def stop(self) -> None:
         """Proxy first (SIGINT: it flushes findings, the HAR and its summary), then the
         emulator; each by its own PID."""
-        for child in reversed(self._children):
-            code = child.stop(signal.SIGINT, STOP_TIMEOUT)
-            if child.name == "proxy":
+        for name, child in reversed(self._children):
+            code = child.stop(signal.SIGINT, STOP_TIMEOUT, kill_wait=5)
+            if name == "proxy":
                 self.proxy_exit = code
         self._children.clear()
 

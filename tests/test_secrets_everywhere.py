@@ -24,7 +24,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from conformance.processes import stop_process
+from conformance.processes import LoggedChild
 
 pytestmark = pytest.mark.slow
 
@@ -76,34 +75,22 @@ def _cli(out: Outputs, name: str, *args: str, timeout: float = TIMEOUT) -> int:
     return proc.returncode
 
 
-class Child:
+_URL = re.compile(r"http://127\.0\.0\.1:\d+")
+
+
+def _child(out: Outputs, name: str, args: list[str]) -> LoggedChild:
     """A long-running child (emulator, proxy) whose console goes to a log file."""
+    return LoggedChild([sys.executable, "-m", "conformance", *args], out.log(name),
+                       env=_env(), cwd=out.root)
 
-    def __init__(self, out: Outputs, name: str, args: list[str]) -> None:
-        self.log = out.log(name)
-        self._fh = self.log.open("w", encoding="utf-8")
-        self.proc = subprocess.Popen([sys.executable, "-m", "conformance", *args],
-                                     stdout=self._fh, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=_env(), cwd=out.root,
-                                     start_new_session=True)
 
-    def url(self, marker: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log.read_text(encoding="utf-8", errors="replace")
-            for line in text.splitlines():
-                found = re.search(r"http://127\.0\.0\.1:\d+", line)
-                if marker in line and found:
-                    return found.group(0)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"no {marker!r} line: {self.log.read_text()}")
-
-    def stop(self, sig: int = signal.SIGINT) -> int | None:
-        code = stop_process(self.proc, sig, timeout=30)
-        self._fh.close()
-        return code
+def _url(child: LoggedChild, marker: str) -> str:
+    line = child.first_line(lambda text: marker in text and _URL.search(text) is not None,
+                            30.0)
+    found = _URL.search(line) if line is not None else None
+    if found is None:
+        raise AssertionError(f"no {marker!r} line: {child.log_path.read_text()}")
+    return found.group(0)
 
 
 def _basic(user: str, password: str) -> str:
@@ -183,18 +170,18 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
         "Basic key_id:S": base64.b64encode(f"{KEY_ID}:{SECRET}".encode()),
         "S, percent-encoded": quote(SECRET).encode(),
     })
-    emulator = Child(out, "emulator", ["emulator", "--host", "127.0.0.1", "--port", "0",
-                                       "--project-id", PROJECT, "--key-id", KEY_ID])
+    emulator = _child(out, "emulator", ["emulator", "--host", "127.0.0.1", "--port", "0",
+                                        "--project-id", PROJECT, "--key-id", KEY_ID])
     proxy = None
     try:
-        emu = emulator.url("emulator on")
+        emu = _url(emulator, "emulator on")
         out.plant("emulator key secret (SINCH_KEY_SECRET), used by every run below")
-        proxy = Child(out, "proxy", ["proxy", "--target", emu, "--listen-port", "0",
-                                     "--record", str(root / "proxy" / "traffic.har"),
-                                     "--findings", str(root / "proxy" / "findings")])
+        proxy = _child(out, "proxy", ["proxy", "--target", emu, "--listen-port", "0",
+                                      "--record", str(root / "proxy" / "traffic.har"),
+                                      "--findings", str(root / "proxy" / "findings")])
         (root / "proxy").mkdir()
-        _traffic(out, proxy.url("listening on"))
-        out.commands.append(("proxy", proxy.stop() or 0))
+        _traffic(out, _url(proxy, "listening on"))
+        out.commands.append(("proxy", proxy.stop(signal.SIGINT) or 0))
         har = root / "proxy" / "traffic.har"
         for auth in ("oauth2", "basic"):
             _cli(out, f"run-{auth}", "run", "--target", emu, "--auth", auth,
@@ -216,8 +203,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
         yield out
     finally:
         if proxy is not None:
-            proxy.stop()
-        emulator.stop()
+            proxy.stop(signal.SIGINT)
+        emulator.stop(signal.SIGINT)
 
 
 def _files(root: Path) -> list[Path]:
