@@ -272,24 +272,30 @@ def test_cleanup_registers_creates_and_crosses_off_deletes() -> None:
         "/v1/projects/{project_id}/apps/A1", "/v1/projects/{project_id}/messages/M1"]
 
 
+class _ListingApi:
+    """A fake target for cleanup: each listing call returns the next listing given (more
+    calls than listings fail the test; none given: always empty); deletes are recorded."""
+
+    def __init__(self, contacts: list[dict[str, set[str]]] | None = None,
+                 apps: list[dict[str, dict[str, object]]] | None = None) -> None:
+        self._contacts, self._apps = contacts, apps
+        self.deleted: list[str] = []
+
+    def contacts(self) -> dict[str, set[str]]:
+        return self._contacts.pop(0) if self._contacts is not None else {}
+
+    def items(self, what: str) -> dict[str, dict[str, object]]:
+        return self._apps.pop(0) if what == "app" and self._apps is not None else {}
+
+    def delete(self, path: str) -> int:
+        self.deleted.append(path.rsplit("/", 1)[-1])
+        return 200
+
+
 def test_cleanup_deletes_contacts_sending_created_but_never_older_ones() -> None:
     cleanup = Cleanup(C)
     listings = [{"old": {"+1"}}, {"old": {"+1"}, "new": {"+2"}, "other": {"+3"}}]
-
-    class Api:
-        deleted: list[str] = []
-
-        def contacts(self) -> dict[str, set[str]]:
-            return listings.pop(0)
-
-        def items(self, what: str) -> dict[str, dict[str, object]]:
-            return {}
-
-        def delete(self, path: str) -> int:
-            self.deleted.append(path.rsplit("/", 1)[-1])
-            return 200
-
-    api = Api()
+    api = _ListingApi(contacts=listings)
     cleanup.snapshot(api)  # type: ignore[arg-type]
     for identity in ("+1", "+2"):
         body = {"recipient": {"identified_by": {"channel_identities": [
@@ -306,24 +312,11 @@ def test_cleanup_deletes_a_contact_made_by_a_send_to_no_identity() -> None:
     without identities: a new one of those is the run's; an older one, or one with an
     identity nobody sent to, is not."""
     cleanup = Cleanup(C)
-    listings = [{"old": set()}, {"old": set(), "bare": set(), "other": {"+3"}}]
-
-    class Api:
-        deleted: list[str] = []
-
-        def contacts(self) -> dict[str, set[str]]:
-            return listings.pop(0)
-
-        def items(self, what: str) -> dict[str, dict[str, object]]:
-            return {}
-
-        def delete(self, path: str) -> int:
-            self.deleted.append(path.rsplit("/", 1)[-1])
-            return 200
-
-    api = Api()
+    listings: list[dict[str, set[str]]] = [{"old": set()},
+                                           {"old": set(), "bare": set(), "other": {"+3"}}]
+    api = _ListingApi(contacts=listings)
     cleanup.snapshot(api)  # type: ignore[arg-type]
-    body = {"recipient": {"identified_by": {"channel_identities": []}}}
+    body: dict[str, Any] = {"recipient": {"identified_by": {"channel_identities": []}}}
     cleanup.observe("POST", f"http://h{P}/messages:send", 200, b'{"message_id": "M"}',
                     json.dumps(body).encode())
     cleanup.observe("DELETE", f"http://h{P}/messages/M", 200, b"{}")
@@ -336,25 +329,12 @@ def test_cleanup_finds_what_a_timed_out_create_made_and_nothing_else() -> None:
     snapshot with every scalar field the create sent is deleted; older ones, ones with
     other values, and creates it cannot look up (no listing) are left, the last reported."""
     cleanup = Cleanup(C)
-    apps = [{"old": {"id": "old", "display_name": "x"}},
-            {"old": {"id": "old", "display_name": "x"},
-             "late": {"id": "late", "display_name": "x", "channel_credentials": []},
-             "theirs": {"id": "theirs", "display_name": "y"}}]
-
-    class Api:
-        deleted: list[str] = []
-
-        def contacts(self) -> dict[str, set[str]]:
-            return {}
-
-        def items(self, what: str) -> dict[str, dict[str, object]]:
-            return apps.pop(0) if what == "app" else {}
-
-        def delete(self, path: str) -> int:
-            self.deleted.append(path.rsplit("/", 1)[-1])
-            return 200
-
-    api = Api()
+    apps: list[dict[str, dict[str, object]]] = [
+        {"old": {"id": "old", "display_name": "x"}},
+        {"old": {"id": "old", "display_name": "x"},
+         "late": {"id": "late", "display_name": "x", "channel_credentials": []},
+         "theirs": {"id": "theirs", "display_name": "y"}}]
+    api = _ListingApi(apps=apps)
     cleanup.snapshot(api)  # type: ignore[arg-type]
     cleanup.unanswered("POST", f"http://h{P}/apps",
                        json.dumps({"display_name": "x", "channel_credentials": []}).encode())
