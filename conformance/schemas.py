@@ -7,7 +7,7 @@ OpenAPI 3.1) into three validators:
   (``int32``/``int64`` ranges, ``byte``); its errors are violations, except ``enum``
   misses, which are drift (an API adding an enum value is drift, not breakage);
 * *documented*: the shape of what the spec documents and nothing else (built by
-  :func:`documented_shape`): at each object, the property names that any branch of the
+  :func:`_documented_shape`): at each object, the property names that any branch of the
   schema declares (``additionalProperties: false`` over their union) and, for requests,
   ``false`` for ``readOnly`` properties. Its errors are drift: undocumented fields, and
   read-only properties sent by a client. It never looks at types, ``required`` or
@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import jsonschema_rs
 
-__all__ = ["CompiledSchema", "SchemaError", "SchemaIssue", "SchemaSet", "documented_shape"]
+__all__ = ["CompiledSchema", "SchemaError", "SchemaIssue", "SchemaSet"]
 
 INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 _COMBINATORS = ("oneOf", "anyOf", "allOf")
@@ -96,16 +96,13 @@ class CompiledSchema:
         lenient = _openapi_semantics({**root, "components": {"schemas": components}})
         self._lenient = _compile(lenient)  # first: a malformed schema is a SchemaError here
         self._nodes = _documented_nodes(schema, components)
-        documented = documented_shape(self._nodes, request=request)
-        self.schema = schema
-        self.components = components
+        documented = _documented_shape(self._nodes, request=request)
         self.request = request
         self._documented = _compile(documented)
         rest = {k: v for k, v in lenient.items() if k != "components"}
         self._clean = _compile({"allOf": [rest, {"$ref": "#/$defs/n0"} if self._nodes else {}],
                                 "components": lenient["components"],
                                 "$defs": documented["$defs"]})
-        self.accepts_anything = schema in ({}, True)
 
     def is_clean(self, doc: Any) -> bool:
         """True when the document has no violation and no drift (the fast path)."""
@@ -262,7 +259,7 @@ def _documented_nodes(schema: Any, components: dict[str, Any]) -> _Node | None:
     return build(schema)
 
 
-def documented_shape(root: _Node | None, *, request: bool) -> dict[str, Any]:
+def _documented_shape(root: _Node | None, *, request: bool) -> dict[str, Any]:
     """A JSON schema that accepts exactly the documents in which :meth:`_Node.walk` finds
     nothing: each node becomes one entry of ``$defs`` (recursive schemas stay finite),
     with its documented names as ``properties`` and ``additionalProperties: false`` where
