@@ -313,11 +313,14 @@ _LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 # escaped), so the first `"evidence":"<slot>"` is the one.
 _EVIDENCE_SLOT = "\0evidence\0"
 _EVIDENCE_SLOT_JSON = '"evidence":' + _LINE.encode(_EVIDENCE_SLOT)
-_last_evidence: list[Any] = [None, ""]  # the evidence dict last encoded, and its JSON
+_last_evidence: tuple[Any, str] = (None, "")  # the evidence dict last encoded, its JSON
 
 
 def _encoded(evidence: dict[str, Any]) -> str:
-    """The evidence as JSON, remembered for the next finding of the same flow."""
-    if _last_evidence[0] is not evidence:
-        _last_evidence[:] = [evidence, _LINE.encode(evidence)]
-    return '"evidence":' + str(_last_evidence[1])
+    """The evidence as JSON, remembered for the next finding of the same flow. (One tuple,
+    swapped whole: a thread never pairs one evidence with another's JSON.)"""
+    global _last_evidence
+    last = _last_evidence
+    if last[0] is not evidence:
+        last = _last_evidence = (evidence, _LINE.encode(evidence))
+    return '"evidence":' + last[1]
