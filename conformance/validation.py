@@ -88,7 +88,7 @@ class _Out:
         return out
 
 
-_DRIFT_KINDS = {"field": Kind.UNDOCUMENTED_FIELD, "enum": Kind.UNDOCUMENTED_ENUM_VALUE,
+_ISSUE_KINDS: dict[str | None, Kind] = {"field": Kind.UNDOCUMENTED_FIELD, "enum": Kind.UNDOCUMENTED_ENUM_VALUE,
                 "skipped": Kind.BODY_SKIPPED, "readonly": Kind.READONLY_IN_REQUEST}
 
 
@@ -97,7 +97,7 @@ def _schema_findings(out: _Out, issues: list[SchemaIssue], side: str, base: str)
     label = "Request" if side == "request" else "Response"
     made: dict[tuple[Any, ...], tuple[str, str]] = {}  # list items repeat: text built once
     for issue in issues:
-        kind = _DRIFT_KINDS.get(issue.drift, body_kind) if issue.drift else body_kind
+        kind = _ISSUE_KINDS.get(issue.drift, body_kind)  # drift None: a violation
         key = (kind, issue.schema_path,
                *["*" if isinstance(p, int) else p for p in issue.instance_path])
         texts = made.get(key)
