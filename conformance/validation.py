@@ -88,8 +88,9 @@ class _Out:
         return out
 
 
-_ISSUE_KINDS: dict[str | None, Kind] = {"field": Kind.UNDOCUMENTED_FIELD, "enum": Kind.UNDOCUMENTED_ENUM_VALUE,
-                "skipped": Kind.BODY_SKIPPED, "readonly": Kind.READONLY_IN_REQUEST}
+_ISSUE_KINDS: dict[str | None, Kind] = {
+    "field": Kind.UNDOCUMENTED_FIELD, "enum": Kind.UNDOCUMENTED_ENUM_VALUE,
+    "skipped": Kind.BODY_SKIPPED, "readonly": Kind.READONLY_IN_REQUEST}
 
 
 def _schema_findings(out: _Out, issues: list[SchemaIssue], side: str, base: str) -> None:
