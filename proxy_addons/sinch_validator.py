@@ -129,7 +129,9 @@ class SinchValidator:
         self.run_id = f"proxy-{uuid.uuid4().hex[:12]}"
         self.check_ctx: CheckContext | None = None
         self.config: CheckConfig | None = None
+        self.check_in = "process"
         self.checker: ProcessChecker | ThreadChecker | None = None
+        self.finished = False  # done() ran: no checker is started again
         self.writer: FindingsWriter | None = None  # only for flows the checker never saw
         self.unchecked = 0  # flows to other hosts
         self.connect_errors = 0  # upstream connections that failed before any flow
@@ -209,15 +211,19 @@ class SinchValidator:
             findings_dir=opts.sinch_findings_dir or "reports/findings",
             record=opts.sinch_record, strict=bool(opts.sinch_strict), limit=self.max_body,
             run_id=self.run_id)
-        if config != self.config or "sinch_check_in" in updated or self.checker is None:
-            self._restart(config, opts.sinch_check_in)
+        changed = config != self.config or opts.sinch_check_in != self.check_in
+        self.config, self.check_in = config, opts.sinch_check_in
+        if changed and self.checker is not None:
+            self._restart()
 
-    def _restart(self, config: CheckConfig, where: str) -> None:
-        """(Re)start the checker; a changed option applies to the flows that follow."""
+    def _restart(self) -> None:
+        """(Re)start the checker: when mitmproxy is running (not while it is still taking
+        options, so a start-up error leaves no child behind), and again when an option
+        changes, for the flows that follow."""
+        assert self.config is not None
         self._stop_checker()
-        self.config = config
-        self.writer = FindingsWriter(config.findings_dir, "proxy")
-        self.checker = make_checker(where, config, log.warning)
+        self.writer = FindingsWriter(self.config.findings_dir, "proxy")
+        self.checker = make_checker(self.check_in, self.config, log.warning)
 
     def _stop_checker(self) -> None:
         if self.checker is not None:
@@ -273,6 +279,8 @@ class SinchValidator:
     # ------------------------------------------------------------------ lifecycle
     def running(self) -> None:
         assert self.contract is not None
+        if self.checker is None:
+            self._restart()
         freeze_long_lived()  # the contract and the modules: not the collector's business
         log.info("sinch-conformance: checking %s against %s (%d operations); findings go "
                  "to %s", ", ".join(self.hosts), self.contract.source or "the bundled spec",
@@ -283,6 +291,7 @@ class SinchValidator:
                         "console.", ctx.options.flow_detail)
 
     def done(self) -> None:
+        self.finished = True
         self._stop_checker()
 
     # ------------------------------------------------------------------ hooks
@@ -375,6 +384,8 @@ class SinchValidator:
         except Exception as exc:  # noqa: BLE001 - never let a bug reach mitmproxy
             self._warn_once("capture", f"could not capture a flow ({type(exc).__name__})")
             return
+        if self.checker is None and not self.finished:  # a host that never called running()
+            self._restart()
         if self.checker is None or not self.checker.submit((capture, state.request_findings)):
             self._dropped(flow)
 

@@ -62,6 +62,7 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
         tctx.configure(addon, sinch_findings_dir=str(tmp_path / "findings"),
                        sinch_hosts=HOST, sinch_record=str(tmp_path / "rec.har"),
                        sinch_check_in="thread")
+        addon.running()
         yield Harness(addon, tctx, tmp_path / "findings")
         addon.done()
 
@@ -285,8 +286,42 @@ def test_checking_in_a_child_process_gives_the_same_findings(tmp_path: Path) -> 
     with taddons.context(addon) as tctx:
         tctx.configure(addon, sinch_findings_dir=str(tmp_path / "findings"), sinch_hosts=HOST,
                        sinch_check_in="process")
+        addon.running()
         harness = Harness(addon, tctx, tmp_path / "findings")
         harness.run(make_flow(resp_body=app_body("a", display_name=1)))
         harness.run(make_flow(resp_body=app_body("a", colour="x")))
         assert harness.kinds() == {"response_body_schema", "undocumented_field"}
+        addon.done()
+
+
+def test_the_checker_starts_when_mitmproxy_runs_not_while_it_takes_options(
+        tmp_path: Path) -> None:
+    """A start-up error (a bad option, a port in use) ends mitmproxy before running():
+    no checker process may be left behind then."""
+    addon = MOD.SinchValidator()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, sinch_findings_dir=str(tmp_path / "findings"), sinch_hosts=HOST,
+                       sinch_check_in="thread")
+        assert addon.checker is None
+        addon.running()
+        first = addon.checker
+        assert first is not None
+        tctx.configure(addon, sinch_strict=True)  # a changed option: a new checker
+        assert addon.checker is not None and addon.checker is not first
+        addon.done()
+        assert addon.checker is None
+        Harness(addon, tctx, tmp_path / "findings").run(make_flow())
+        assert addon.checker is None  # not restarted after done()
+        assert addon.dropped == 1
+
+
+def test_a_host_that_never_calls_running_still_gets_its_flows_checked(
+        tmp_path: Path) -> None:
+    addon = MOD.SinchValidator()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, sinch_findings_dir=str(tmp_path / "findings"), sinch_hosts=HOST,
+                       sinch_check_in="thread")
+        harness = Harness(addon, tctx, tmp_path / "findings")
+        harness.run(make_flow(resp_body=app_body("a", display_name=1)))
+        assert harness.kinds() == {"response_body_schema"}
         addon.done()
