@@ -19,8 +19,8 @@ from typing import IO, Any
 
 from conformance.processes import stop_process
 
-__all__ = ["ADDON_PATH", "Mitmdump", "free_port", "mitmdump_command", "port_in_use",
-           "wait_for_port"]
+__all__ = ["ADDON_PATH", "Mitmdump", "free_port", "lean_master_args", "mitmdump_args",
+           "mitmdump_command", "port_in_use", "wait_for_port"]
 
 
 def _addon_path() -> Path:
@@ -78,6 +78,14 @@ def wait_for_port(host: str, port: int, timeout: float,
     return False
 
 
+def _set_options(options: Mapping[str, object] | None) -> list[str]:
+    args: list[str] = []
+    for name, value in (options or {}).items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        args += ["--set", f"{name}={text}"]
+    return args
+
+
 def mitmdump_args(*, mode: str, listen_host: str, listen_port: int, addon: bool = True,
                   options: Mapping[str, object] | None = None,
                   extra: Sequence[str] = ()) -> list[str]:
@@ -86,10 +94,19 @@ def mitmdump_args(*, mode: str, listen_host: str, listen_port: int, addon: bool 
             "--listen-port", str(listen_port), "--set", "flow_detail=0"]
     if addon:
         args += ["-s", str(ADDON_PATH)]
-    for name, value in (options or {}).items():
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        args += ["--set", f"{name}={text}"]
-    return args + list(extra)
+    return args + _set_options(options) + list(extra)
+
+
+def lean_master_args(*, mode: str, listen_host: str, listen_port: int, addon: bool = True,
+                     options: Mapping[str, object] | None = None,
+                     extra: Sequence[str] = ()) -> list[str]:
+    """Command line for :mod:`conformance.proxy.lean_master` (mitmproxy with only the
+    add-ons a validating proxy needs); same arguments as :func:`mitmdump_args`."""
+    args = [sys.executable, "-m", "conformance.proxy.lean_master", "--mode", mode,
+            "--listen-host", listen_host, "--listen-port", str(listen_port)]
+    if not addon:
+        args.append("--no-addon")
+    return args + _set_options(options) + list(extra)
 
 
 class Mitmdump:
