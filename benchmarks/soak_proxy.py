@@ -10,8 +10,9 @@ operation, state carried from answer to request, Basic and OAuth2 auth, invalid 
 unknown paths, a few bodies over the add-on's 1 MB checking limit, both ways). Each
 request carries ``X-Soak-Id``; at the end every request (method, path, query, body) and
 every response (status, body) the clients saw is compared with what the emulator
-received and answered. ``--mode bare`` runs mitmdump without the add-on, ``--mode
-direct`` no proxy at all (baselines).
+received and answered. ``--mode lean`` runs the lean mitmproxy master with the add-on
+(what ``sinch-conformance proxy`` runs), ``--mode bare`` mitmdump without the add-on,
+``--mode direct`` no proxy at all (baselines).
 
 Printed (and written as JSON with ``--json``): requests, failed (transport errors, or a
 response the emulator never sent), altered (a hash differs), bytes compared, RSS of the
@@ -46,7 +47,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from conformance.processes import LoggedChild  # noqa: E402
-from conformance.proxy.launcher import Mitmdump, free_port, mitmdump_args  # noqa: E402
+from conformance.proxy.launcher import (  # noqa: E402
+    Mitmdump,
+    free_port,
+    lean_master_args,
+    mitmdump_args,
+)
 
 MAX_CLIENTS = 64  # one project and access key per client, like separate tenants
 SOAK_HEADER = "x-soak-id"
@@ -471,9 +477,9 @@ def count_findings(directory: Path) -> int:
 
 def start_proxy(upstream: str, workdir: Path, *, addon: bool = True, record: bool = False,
                 options: dict[str, object] | None = None,
-                env: dict[str, str] | None = None) -> tuple[Mitmdump, Path]:
-    """mitmdump (with or without the add-on) in reverse mode in front of ``upstream``;
-    its output goes to ``workdir/mitmdump.log``."""
+                env: dict[str, str] | None = None, lean: bool = False) -> tuple[Mitmdump, Path]:
+    """mitmdump, or with ``lean`` the lean mitmproxy master (with or without the add-on)
+    in reverse mode in front of ``upstream``; its output goes to ``workdir/mitmdump.log``."""
     port = free_port()
     opts: dict[str, object] = {}
     if addon:
@@ -483,8 +489,9 @@ def start_proxy(upstream: str, workdir: Path, *, addon: bool = True, record: boo
     opts.update(options or {})
     log = workdir / ("mitmdump.log" if addon else "mitmdump-bare.log")
     fh = log.open("w", encoding="utf-8")
-    proxy = Mitmdump(mitmdump_args(mode=f"reverse:{upstream}", listen_host="127.0.0.1",
-                                   listen_port=port, addon=addon, options=opts),
+    command = lean_master_args if lean else mitmdump_args
+    proxy = Mitmdump(command(mode=f"reverse:{upstream}", listen_host="127.0.0.1",
+                             listen_port=port, addon=addon, options=opts),
                      port, stdout=fh, stderr=subprocess.STDOUT, env=env)
     try:
         proxy.start(START_TIMEOUT)
@@ -505,8 +512,8 @@ def soak(total: int, clients: int, mode: str, workdir: Path, *, seed: int = 1,
     try:
         base = emulator_url
         if mode != "direct":
-            proxy, log_path = start_proxy(emulator_url, workdir, addon=mode == "addon",
-                                          record=record)
+            proxy, log_path = start_proxy(emulator_url, workdir, addon=mode != "bare",
+                                          record=record, lean=mode == "lean")
             base = f"http://127.0.0.1:{proxy.port}"
             assert proxy.proc is not None
             monitor = RssMonitor(proxy.proc.pid)
@@ -561,9 +568,9 @@ def render(report: Report) -> str:
         lines.append("  at the end: " + ", ".join(
             f"{name} {kb / 1024:.0f} MB" for name, kb in report.processes_kb.items()))
     lines.append(f"  statuses {dict(sorted(report.statuses.items()))}")
-    if report.mode == "addon":
+    if report.mode in ("addon", "lean"):
         lines.append(f"  add-on: {report.proxy_summary or 'no summary line'}")
-        lines.append(f"  findings written {report.findings}; mitmdump traceback: "
+        lines.append(f"  findings written {report.findings}; proxy traceback: "
                      f"{'YES' if report.proxy_traceback else 'none'}; exit "
                      f"{report.proxy_exit}")
     lines += [f"  e.g. {e}" for e in report.examples]
@@ -575,8 +582,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--mode", choices=("addon", "bare", "direct"), default="addon",
-                        help="mitmdump with the add-on (default), without it, or no proxy")
+    parser.add_argument("--mode", choices=("addon", "lean", "bare", "direct"),
+                        default="addon",
+                        help="mitmdump with the add-on (default), the lean master with it "
+                             "(sinch-conformance proxy), mitmdump without it, or no proxy")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "soak",
                         help="working directory (logs, findings; default benchmarks/out/soak)")
     parser.add_argument("--record", action="store_true", help="also record a HAR file")

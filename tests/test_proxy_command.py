@@ -47,12 +47,14 @@ def test_a_port_in_use_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.slow
-def test_runs_mitmdump_prints_the_url_and_stops_on_sigint(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", [[], ["--mitmdump"]], ids=["lean", "mitmdump"])
+def test_runs_the_proxy_prints_the_url_and_stops_on_sigint(tmp_path: Path,
+                                                           engine: list[str]) -> None:
     with FakeSinch() as api:
         proc = subprocess.Popen(
             [sys.executable, "-m", "conformance", "proxy", "--target", api.url,
              "--listen-port", "0", "--record", str(tmp_path / "rec.har"),
-             "--findings", str(tmp_path / "findings")],
+             "--findings", str(tmp_path / "findings"), *engine],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             stdin=subprocess.DEVNULL)
         try:

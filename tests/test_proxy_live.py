@@ -1,4 +1,6 @@
-"""A real mitmdump with the add-on in front of a canned loopback API (no emulator needed).
+"""A real mitmproxy with the add-on in front of a canned loopback API (no emulator needed):
+every test runs against mitmdump (``mitmdump -s``) and against the lean master that
+``sinch-conformance proxy`` runs.
 
 Every process is started on free loopback ports and stopped by its own PID. Findings are
 written by the add-on's background thread in flow order, so each check ends with a
@@ -24,7 +26,7 @@ from conformance.findings import Finding
 from conformance.findings_io import read_findings
 from conformance.proxy.fakeapi import VARIANTS, FakeSinch
 from conformance.proxy.har import read_har
-from conformance.proxy.launcher import Mitmdump, free_port, mitmdump_args
+from conformance.proxy.launcher import Mitmdump, free_port, lean_master_args, mitmdump_args
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +87,10 @@ def _project() -> str:
     return f"p-{uuid.uuid4().hex[:10]}"
 
 
-def start_proxy(tmp: Path, upstream: FakeSinch, *, mode: str | None = None,
+RUNNERS = {"mitmdump": mitmdump_args, "lean": lean_master_args}
+
+
+def start_proxy(tmp: Path, upstream: FakeSinch, runner: str, *, mode: str | None = None,
                 options: dict[str, object] | None = None) -> tuple[Mitmdump, Path]:
     inject = tmp / "inject"
     inject.mkdir(exist_ok=True)
@@ -94,7 +99,7 @@ def start_proxy(tmp: Path, upstream: FakeSinch, *, mode: str | None = None,
         [str(inject), *filter(None, [os.environ.get("PYTHONPATH")])])}
     port = free_port()
     log = tmp / "mitmdump.log"
-    args = mitmdump_args(
+    args = RUNNERS[runner](
         mode=mode or f"reverse:{upstream.url}", listen_host="127.0.0.1", listen_port=port,
         options={"sinch_findings_dir": tmp / "findings", "sinch_record": tmp / "rec.har",
                  **(options or {})})
@@ -110,10 +115,16 @@ def upstream() -> Iterator[FakeSinch]:
         yield api
 
 
+@pytest.fixture(scope="module", params=sorted(RUNNERS))
+def runner(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def live(upstream: FakeSinch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    tmp = tmp_path_factory.mktemp("live")
-    proxy, log = start_proxy(tmp, upstream)
+def live(upstream: FakeSinch, runner: str,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    tmp = tmp_path_factory.mktemp(f"live-{runner}")
+    proxy, log = start_proxy(tmp, upstream, runner)
     try:
         yield Live(upstream, proxy, tmp / "findings", tmp / "rec.har", log)
     finally:
@@ -235,8 +246,8 @@ def test_the_add_on_survives_a_crash_in_its_own_validation(live: Live) -> None:
     assert again.status_code == 200
 
 
-def test_live_and_replay_agree(upstream: FakeSinch, tmp_path: Path) -> None:
-    proxy, _ = start_proxy(tmp_path, upstream)
+def test_live_and_replay_agree(upstream: FakeSinch, runner: str, tmp_path: Path) -> None:
+    proxy, _ = start_proxy(tmp_path, upstream, runner)
     try:
         session = requests.Session()
         session.trust_env = False
@@ -264,10 +275,10 @@ def _python() -> list[str]:
     return [sys.executable]
 
 
-def test_regular_proxy_mode_checks_only_the_sinch_hosts(upstream: FakeSinch,
+def test_regular_proxy_mode_checks_only_the_sinch_hosts(upstream: FakeSinch, runner: str,
                                                         tmp_path: Path) -> None:
     upstream_port = upstream.url.rsplit(":", 1)[1]
-    proxy, _ = start_proxy(tmp_path, upstream, mode="regular",
+    proxy, _ = start_proxy(tmp_path, upstream, runner, mode="regular",
                            options={"sinch_hosts": f"127.0.0.1:{upstream_port}"})
     try:
         with FakeSinch() as other:
@@ -288,9 +299,9 @@ def test_regular_proxy_mode_checks_only_the_sinch_hosts(upstream: FakeSinch,
                                                             upstream.url)]
 
 
-def test_enforce_mode_answers_invalid_requests_itself(upstream: FakeSinch,
+def test_enforce_mode_answers_invalid_requests_itself(upstream: FakeSinch, runner: str,
                                                       tmp_path: Path) -> None:
-    proxy, _ = start_proxy(tmp_path, upstream, options={"sinch_enforce": True})
+    proxy, _ = start_proxy(tmp_path, upstream, runner, options={"sinch_enforce": True})
     try:
         session = requests.Session()
         session.trust_env = False

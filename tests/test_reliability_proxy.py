@@ -60,15 +60,16 @@ def _session() -> requests.Session:
     return session
 
 
-def _start_proxy(upstream: str, workdir: Path, *, addon: bool,
+def _start_proxy(upstream: str, workdir: Path, *, addon: bool, lean: bool = False,
                  options: dict[str, object] | None = None) -> tuple[Mitmdump, Path]:
-    """mitmdump in reverse mode, its CA in a confdir of its own (not ~/.mitmproxy)."""
+    """mitmdump (or with ``lean`` the lean master) in reverse mode, its CA in a confdir of
+    its own (not ~/.mitmproxy)."""
     workdir.mkdir(parents=True, exist_ok=True)
     opts: dict[str, object] = {"confdir": workdir / "confdir"}
     if addon:
         opts["sinch_record"] = workdir / "traffic.har"
     opts.update(options or {})
-    return SOAK.start_proxy(upstream, workdir, addon=addon, options=opts)
+    return SOAK.start_proxy(upstream, workdir, addon=addon, options=opts, lean=lean)
 
 
 def _alive_and_clean(proxy: Mitmdump, log: Path) -> None:
@@ -88,10 +89,11 @@ def _addon_tracebacks(log: Path) -> list[str]:
 
 
 # ====================================================================== soak (short)
-def test_soak_short(tmp_path: Path) -> None:
-    """1,000 mixed requests from 16 clients through mitmdump + add-on: nothing fails,
-    nothing is altered, the proxy's memory stays bounded."""
-    report = SOAK.soak(1000, 16, "addon", tmp_path, warmup=0.1, quiet=True)
+@pytest.mark.parametrize("mode", ["addon", "lean"])
+def test_soak_short(tmp_path: Path, mode: str) -> None:
+    """1,000 mixed requests from 16 clients through the add-on, in mitmdump and in the
+    lean master: nothing fails, nothing is altered, the proxy's memory stays bounded."""
+    report = SOAK.soak(1000, 16, mode, tmp_path, warmup=0.1, quiet=True)
     print(SOAK.render(report))
     assert report.requests == 1000
     assert report.failed == 0, report.examples
@@ -313,22 +315,30 @@ def fault_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultRun]:
         proxies.append(bare_dead)
         addon_dead, dead_log = _start_proxy(dead, tmp / "addon-dead", addon=True)
         proxies.append(addon_dead)
+        lean, lean_log = _start_proxy(upstream.url, tmp / "lean", addon=True, lean=True)
+        proxies.append(lean)
+        lean_dead, _ = _start_proxy(dead, tmp / "lean-dead", addon=True, lean=True)
+        proxies.append(lean_dead)
         session = _session()
         seen: dict[str, dict[str, tuple[Any, ...]]] = {}
         for case in BEHAVIOURS:
             path = f"/v1/projects/{case}/apps"
             seen[case] = {"direct": _observe(session, upstream.url + path),
                           "bare": _observe(session, f"http://127.0.0.1:{bare.port}{path}"),
-                          "addon": _observe(session, f"http://127.0.0.1:{addon.port}{path}")}
+                          "addon": _observe(session, f"http://127.0.0.1:{addon.port}{path}"),
+                          "lean": _observe(session, f"http://127.0.0.1:{lean.port}{path}")}
         path = "/v1/projects/refused/apps"
         seen["refused"] = {"direct": _observe(session, dead + path),
                            "bare": _observe(session, f"http://127.0.0.1:{bare_dead.port}{path}"),
                            "addon": _observe(session,
-                                             f"http://127.0.0.1:{addon_dead.port}{path}")}
+                                             f"http://127.0.0.1:{addon_dead.port}{path}"),
+                           "lean": _observe(session,
+                                            f"http://127.0.0.1:{lean_dead.port}{path}")}
         alive = addon.proc is not None and addon.proc.poll() is None
         served = _observe(session, f"http://127.0.0.1:{addon.port}/v1/projects/ok/apps")
         session.close()
         _alive_and_clean(addon, addon_log)
+        _alive_and_clean(lean, lean_log)
         for proxy in proxies:
             proxy.stop()
         har = read_har(tmp / "addon" / "traffic.har", MB)
@@ -353,6 +363,15 @@ def test_upstream_fault_client_sees_what_bare_mitmdump_gives(fault_run: FaultRun
         assert seen["addon"][0] == seen["direct"][0] == "exception", seen
     else:
         assert seen["addon"] == seen["bare"], seen
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_upstream_fault_lean_master_gives_what_mitmdump_gives(fault_run: FaultRun,
+                                                              case: str) -> None:
+    """`sinch-conformance proxy` runs the lean master: whatever the upstream does, its
+    client sees what a client of mitmdump with the same add-on sees."""
+    seen = fault_run.seen[case]
+    assert seen["lean"] == seen["addon"], seen
 
 
 @pytest.mark.parametrize("case", ["ok", "slow", "slow-body", "invalid-json", "chunked",
@@ -483,24 +502,26 @@ def test_http2_through_the_addon_like_bare_mitmdump(
                  ("GET", f"/v1/projects/{project}/nowhere", b"", ()),
                  ("POST", f"/v1/projects/{project}/contacts:getChannelProfile", valid,
                   (("content-type", "application/json"),))]
-    seen: dict[str, list[tuple[Any, ...]]] = {"bare": [], "addon": []}
+    seen: dict[str, list[tuple[Any, ...]]] = {"bare": [], "addon": [], "lean": []}
     for side in seen:
-        proxy, log = _start_proxy(url, tmp_path / side, addon=side == "addon")
+        proxy, log = _start_proxy(url, tmp_path / side, addon=side != "bare",
+                                  lean=side == "lean")
         try:
             for method, path, body, headers in requests_:
                 seen[side].append(_h2_exchange(proxy.port, method, path, body,
                                                (*auth, *headers)))
-            if side == "addon":
+            if side != "bare":
                 _alive_and_clean(proxy, log)
         finally:
             proxy.stop()
-    assert seen["addon"] == seen["bare"]
+    assert seen["addon"] == seen["bare"] == seen["lean"]
     assert [s[0] for s in seen["addon"]] == [200, 400, 404, 400]
     kinds = {str(f.kind) for f in read_findings(tmp_path / "addon" / "findings")}
     assert {"request_body_schema", "operation_undocumented"} <= kinds, kinds
-    versions = {ex.http_version for ex in read_har(tmp_path / "addon" / "traffic.har",
-                                                  MB).exchanges}
-    assert versions == {"HTTP/2.0"}, versions
+    for side in ("addon", "lean"):
+        versions = {ex.http_version for ex in read_har(tmp_path / side / "traffic.har",
+                                                      MB).exchanges}
+        assert versions == {"HTTP/2.0"}, (side, versions)
 
 
 # ====================================================================== bad input
@@ -584,13 +605,15 @@ def _case_of(finding: Any) -> int | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def bad_run(emulator: tuple[str, Path],
+@pytest.fixture(scope="module", params=["mitmdump", "lean"])
+def bad_run(emulator: tuple[str, Path], request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[BadRun]:
+    """Bad input through the add-on, in mitmdump and in the lean master."""
     url, _ = emulator
-    tmp = tmp_path_factory.mktemp("bad-input")
+    tmp = tmp_path_factory.mktemp(f"bad-input-{request.param}")
     project = SOAK.credentials(0)[0]
-    proxy, log = _start_proxy(url, tmp, addon=True, options={"sinch_record": ""})
+    proxy, log = _start_proxy(url, tmp, addon=True, lean=request.param == "lean",
+                              options={"sinch_record": ""})
     assert proxy.proc is not None
     monitor = SOAK.RssMonitor(proxy.proc.pid, interval=0.1)
     session = _session()
