@@ -1,17 +1,22 @@
 """Proxy throughput and latency on loopback: direct, bare mitmdump, mitmdump + the
-sinch_validator add-on, and Prism's validating proxy, on the same traffic in one run.
+sinch_validator add-on, the lean mitmproxy master that ``sinch-conformance proxy`` runs
+(with and without the add-on), and Prism's validating proxy, on the same traffic in one run.
 
-    python benchmarks/bench_proxy.py [--seconds 8] [--concurrency 8] [--upstream auto]
+    python benchmarks/bench_proxy.py [--seconds 5] [--rounds 5] [--upstream auto]
+                                     [--setups TEXT,...] [--no-prism]
 
 Upstream: the emulator (``python -m conformance emulator``) when it runs, else a canned
 ASGI app under uvicorn serving the same realistic bodies (``--upstream canned``). Traffic:
 a mix of GET app, GET a 20-message ListMessages page (~7 KB) and PATCH app (~0.5 KB
-request), over keep-alive connections from a separate asyncio client process.
+request), over keep-alive connections from a separate asyncio client process. Every
+setup, Prism included, runs ``--rounds`` times, interleaved; the median round is shown.
 Prism (``@stoplight/prism-cli``) is installed with npm into benchmarks/out/prism (ignored
 by git) when npm is available; otherwise its row says why it was skipped.
 
-Prints req/s and p50/p99 latency per setup and the ratio add-on / bare mitmdump
-(goal: >= 0.95).
+Prints req/s, p50/p99 latency and CPU per flow (proxy process and its checker child) per
+setup; the ratio mitmdump + add-on / bare mitmdump (goal: >= 0.95); and
+``sinch-conformance proxy`` against bare mitmdump, against itself without the add-on and
+against Prism (goal: ahead of Prism per validated flow).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from conformance.processes import stop_process  # noqa: E402
 from conformance.proxy.launcher import (  # noqa: E402
     Mitmdump,
     free_port,
+    lean_master_args,
     mitmdump_args,
     wait_for_port,
 )
@@ -227,6 +233,7 @@ class Child:
     """A child process stopped by its own PID."""
 
     def __init__(self, args: list[str], port: int, cwd: Path | None = None) -> None:
+        self.port = port
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                                      start_new_session=True, cwd=cwd)
@@ -292,14 +299,19 @@ def ensure_prism() -> tuple[Path | None, str]:
 
 # ---------------------------------------------------------------- main
 
-SETUPS = [  # name, add-on?, options
-    ("bare mitmdump", False, {}),
-    ("mitmdump + add-on", True, {}),
+SETUPS = [  # name, runner, add-on?, options, extra arguments
+    ("bare mitmdump", "mitmdump", False, {}, []),
+    ("mitmdump + add-on", "mitmdump", True, {}, []),
     # loaded but checking no host: what mitmproxy charges for one more add-on
-    ("mitmdump + idle add-on", True, {"sinch_hosts": "nothing.invalid"}),
-    ("mitmdump + add-on (thread)", True, {"sinch_check_in": "thread"}),
-    ("mitmdump + add-on + HAR", True, {"sinch_record": "{tmp}/rec.har"}),
+    ("mitmdump + idle add-on", "mitmdump", True, {"sinch_hosts": "nothing.invalid"}, []),
+    ("mitmdump + add-on (thread)", "mitmdump", True, {"sinch_check_in": "thread"}, []),
+    ("mitmdump + add-on + HAR", "mitmdump", True, {"sinch_record": "{tmp}/rec.har"}, []),
+    # what `sinch-conformance proxy` runs: mitmproxy's core with only the add-ons a
+    # validating proxy needs (conformance/proxy/lean_master.py)
+    ("lean mitmproxy", "lean", False, {}, []),
+    ("lean mitmproxy + add-on", "lean", True, {}, []),
 ]
+RUNNERS = {"mitmdump": mitmdump_args, "lean": lean_master_args}
 
 
 def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -337,17 +349,22 @@ def measure_all(args: argparse.Namespace) -> list[tuple[str, dict[str, Any] | st
     proxies: list[tuple[str, Mitmdump]] = []
     results: dict[str, list[dict[str, Any]]] = {"direct": []}
     try:
-        for name, addon, options in SETUPS:
+        for name, runner, addon, options, extra in SETUPS:
+            if args.setups and not any(part in name for part in args.setups.split(",")):
+                continue
             port = free_port()
             opts = {k: str(v).format(tmp=tmp) for k, v in options.items()}
             if addon:
                 opts["sinch_findings_dir"] = str(tmp / f"findings-{len(proxies)}")
-            cmd = mitmdump_args(mode=f"reverse:{upstream}", listen_host="127.0.0.1",
-                                listen_port=port, addon=addon, options=opts,
-                                extra=["--set", "termlog_verbosity=error"])
+            cmd = RUNNERS[runner](mode=f"reverse:{upstream}", listen_host="127.0.0.1",
+                                  listen_port=port, addon=addon, options=opts,
+                                  extra=["--set", "termlog_verbosity=error", *extra])
             proxies.append((name, Mitmdump(cmd, port, stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL).start()))
             results[name] = []
+        prism, prism_row = start_prism(args, upstream)
+        if prism is not None:
+            results["prism proxy"] = []
         time.sleep(3.0)  # let the add-ons' checker processes finish starting
         for _ in range(args.rounds):
             results["direct"].append(run_load(up_port, host, auth, app_id, args.seconds,
@@ -356,6 +373,10 @@ def measure_all(args: argparse.Namespace) -> list[tuple[str, dict[str, Any] | st
                 assert proxy.proc is not None
                 results[name].append(run_load(proxy.port, host, auth, app_id, args.seconds,
                                               args.concurrency, proxy.proc.pid))
+            if prism is not None:
+                results["prism proxy"].append(run_load(prism.port, host, auth, app_id,
+                                                       args.seconds, args.concurrency,
+                                                       prism.proc.pid))
         for _name, proxy in proxies:
             proxy.stop()
         findings = sum(1 for p in tmp.glob("findings-*/*.jsonl")
@@ -363,11 +384,14 @@ def measure_all(args: argparse.Namespace) -> list[tuple[str, dict[str, Any] | st
         print(f"findings made by the add-ons during the run: {findings}")
         rows: list[tuple[str, dict[str, Any] | str]] = [
             (name, _median(runs)) for name, runs in results.items()]
-        rows.append(("prism proxy", measure_prism(args, upstream, host, auth, app_id)))
+        if prism is None:
+            rows.append(("prism proxy", prism_row))
         return rows
     finally:
         for _, proxy in proxies:
             proxy.stop()
+        if prism is not None:
+            prism.stop()
         if canned is not None:
             canned.stop()
         if emulator is not None:
@@ -376,34 +400,31 @@ def measure_all(args: argparse.Namespace) -> list[tuple[str, dict[str, Any] | st
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def measure_prism(args: argparse.Namespace, upstream: str, host: str, auth: str | None,
-                  app_id: str) -> dict[str, Any] | str:
+def start_prism(args: argparse.Namespace, upstream: str) -> tuple[Child | None, str]:
+    """Prism's validating proxy in front of ``upstream``, or None and why not."""
     if args.no_prism:
-        return "skipped (--no-prism)"
+        return None, "skipped (--no-prism)"
     exe, why = ensure_prism()
     if exe is None:
-        return f"skipped: {why}"
+        return None, f"skipped: {why}"
     port = free_port()
     try:
-        prism = Child([str(exe), "proxy", str(SPEC), upstream, "-p", str(port), "-h",
-                       "127.0.0.1", "--errors", "false", "-v", "warn"], port)
+        return Child([str(exe), "proxy", str(SPEC), upstream, "-p", str(port), "-h",
+                      "127.0.0.1", "--errors", "false", "-v", "warn"], port), ""
     except RuntimeError as exc:
-        return f"skipped: {exc}"
-    try:
-        return _median([run_load(port, host, auth, app_id, args.seconds, args.concurrency,
-                                 prism.proc.pid) for _ in range(args.rounds)])
-    finally:
-        prism.stop()
+        return None, f"skipped: {exc}"
 
 
 def report(rows: list[tuple[str, dict[str, Any] | str]]) -> None:
-    print(f"{'setup':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/flow':>12}  "
-          "rounds (req/s), statuses")
+    print(f"{'setup':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/flow':>12} "
+          f"{'of it child':>11}  rounds (req/s), statuses")
     for name, row in rows:
         if isinstance(row, str):
             print(f"{name:<28} {row}")
         else:
             cpu = f"{row['cpu_ms']:12.3f}" if "cpu_ms" in row else f"{'-':>12}"
+            child = row.get("cpu_ms", 0.0) - row.get("cpu_own_ms", 0.0)
+            cpu += f" {child:11.3f}" if "cpu_own_ms" in row else f" {'-':>11}"
             print(f"{name:<28} {row['rps']:8.0f} {row['p50']:8.2f} {row['p99']:8.2f} {cpu}  "
                   f"{row['rounds']} {row['statuses']}")
     found = dict(rows)
@@ -426,9 +447,22 @@ def report(rows: list[tuple[str, dict[str, Any] | str]]) -> None:
               f"checker child: {addon['cpu_ms'] - addon['cpu_own_ms']:.3f} ms")
     prism = found.get("prism proxy")
     if isinstance(prism, dict) and isinstance(addon, dict):
-        print(f"ratio add-on / prism (req/s): {addon['rps'] / prism['rps']:.2f}; CPU per "
-              f"validated flow: add-on {addon.get('cpu_ms', 0):.3f} ms (mitmproxy included), "
-              f"prism {prism.get('cpu_ms', 0):.3f} ms")
+        print(f"mitmdump + add-on / prism: req/s {addon['rps'] / prism['rps']:.2f}; CPU per "
+              f"validated flow {addon.get('cpu_ms', 0):.3f} ms vs prism "
+              f"{prism.get('cpu_ms', 0):.3f} ms (mitmdump alone: "
+              f"{bare.get('cpu_ms', 0) if isinstance(bare, dict) else 0:.3f} ms)")
+    lean, lean_addon = found.get("lean mitmproxy"), found.get("lean mitmproxy + add-on")
+    if isinstance(lean_addon, dict):
+        print("sinch-conformance proxy (lean mitmproxy + add-on):")
+        for label, other in (("bare mitmdump", bare), ("lean mitmproxy, no add-on", lean),
+                             ("prism proxy", prism)):
+            if isinstance(other, dict):
+                paired = [a / b for a, b in zip(lean_addon["rounds"], other["rounds"],
+                                                strict=True)]
+                cpu = (f"; CPU per flow {lean_addon.get('cpu_ms', 0):.3f} ms vs "
+                       f"{other.get('cpu_ms', 0):.3f} ms" if "cpu_ms" in other else "")
+                print(f"  / {label}: req/s {lean_addon['rps'] / other['rps']:.3f}, round by "
+                      f"round {', '.join(f'{r:.2f}' for r in paired)}{cpu}")
 
 
 def main() -> None:
@@ -438,6 +472,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--upstream", choices=["auto", "emulator", "canned"], default="auto")
     ap.add_argument("--no-prism", action="store_true")
+    ap.add_argument("--setups", default="", metavar="TEXT[,TEXT]",
+                    help="run only the setups whose names contain one of these texts")
     ap.add_argument("--serve-canned", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--load", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--host-header", help=argparse.SUPPRESS)
