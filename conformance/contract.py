@@ -29,6 +29,9 @@ from conformance.spec_loader import (
 )
 from conformance.validation import check_request, check_response
 
+# headers as a mapping or as (name, value) pairs; names are matched case-insensitively
+HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
+
 __all__ = ["Contract", "Operation", "Parameter", "RouteMatch"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
@@ -164,7 +167,7 @@ class Contract:
         return self.operations[m.route.operation_id] if m and m.route else None
 
     # ------------------------------------------------------------------ validation
-    def validate_request(self, method: str, url: str, headers: Mapping[str, str] | None,
+    def validate_request(self, method: str, url: str, headers: HeaderInput,
                          body: bytes | str | None, *, source: str, base_path: str = "",
                          target: str | None = None, run_id: str | None = None,
                          evidence: Mapping[str, Any] | None = None) -> list[Finding]:
@@ -176,7 +179,7 @@ class Contract:
                                   evidence=dict(evidence or {})))
 
     def validate_response(self, method: str, url: str, status: int,
-                          headers: Mapping[str, str] | None, body: bytes | str | None, *,
+                          headers: HeaderInput, body: bytes | str | None, *,
                           source: str, base_path: str = "", target: str | None = None,
                           run_id: str | None = None,
                           evidence: Mapping[str, Any] | None = None) -> list[Finding]:
@@ -193,7 +196,7 @@ class Contract:
         return split_url(url)[1]
 
 
-def _lower(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> dict[str, str]:
+def _lower(headers: HeaderInput) -> dict[str, str]:
     if headers is None:
         return {}
     items = headers.items() if isinstance(headers, Mapping) else headers

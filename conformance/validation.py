@@ -166,31 +166,35 @@ def _coerce(param: Parameter, values: list[str]) -> tuple[bool, Any]:
 
 def _check_params(contract: Contract, out: _Out, op: Operation, match: RouteMatch,
                   query: str) -> None:
-    pairs = parse_qsl(query, keep_blank_values=True)
     given: dict[str, list[str]] = {}
-    for name, value in pairs:
-        given.setdefault(name, []).append(value)
+    if query:
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            given.setdefault(name, []).append(value)
+    path_params = match.path_params
     for param in op.parameters:
-        if param.location == "path":
-            values = [match.path_params.get(param.name, "")]
-        elif param.location == "query":
+        where = param.location
+        if where == "path":
+            values = [path_params.get(param.name, "")]
+            present = values != [""]
+        elif where == "query":
             values = given.get(param.name, [])
+            present = bool(values)
         else:
             continue
-        location = f"request.{param.location}.{param.name}"
-        if not values or values == [""] and param.location == "path":
+        if not present:
             if param.required:
-                out.add(Kind.REQUEST_PARAM, f"Required {param.location} parameter "
-                        f"`{param.name}` is missing.", location=location,
+                out.add(Kind.REQUEST_PARAM, f"Required {where} parameter "
+                        f"`{param.name}` is missing.", location=f"request.{where}.{param.name}",
                         schema_path=param.pointer)
             continue
+        location = f"request.{where}.{param.name}"
         if len(values) > 1 and (param.schema or {}).get("type") != "array":
             out.add(Kind.REQUEST_PARAM, f"Query parameter `{param.name}` is repeated "
                     f"{len(values)} times, but it is not an array.", location=location,
                     schema_path=param.pointer)
         ok, value = _coerce(param, values)
         if not ok:
-            out.add(Kind.REQUEST_PARAM, f"{param.location.capitalize()} parameter "
+            out.add(Kind.REQUEST_PARAM, f"{where.capitalize()} parameter "
                     f"`{param.name}` has value {values[-1]!r}, which is not of type "
                     f"{param.schema.get('type')}.", location=location,
                     schema_path=param.pointer + "/schema/type")
@@ -198,14 +202,15 @@ def _check_params(contract: Contract, out: _Out, op: Operation, match: RouteMatc
         compiled = contract.schemas.get(param.pointer + "/schema", param.schema, request=True)
         for issue in compiled.issues(value):
             kind = Kind.UNDOCUMENTED_ENUM_VALUE if issue.drift == "enum" else Kind.REQUEST_PARAM
-            out.add(kind, f"{param.location.capitalize()} parameter `{param.name}`: "
+            out.add(kind, f"{where.capitalize()} parameter `{param.name}`: "
                           f"{issue.message}.", location=location,
                     schema_path=param.pointer + "/schema" + json_pointer(issue.schema_path))
-    documented = {p.name for p in op.parameters if p.location == "query"}
-    for name in given:
-        if name not in documented:
-            out.add(Kind.UNDOCUMENTED_QUERY_PARAM, f"Query parameter `{name}` is not "
-                    f"documented for {op.operation_id}.", location=f"request.query.{name}")
+    if given:
+        documented = {p.name for p in op.parameters if p.location == "query"}
+        for name in given:
+            if name not in documented:
+                out.add(Kind.UNDOCUMENTED_QUERY_PARAM, f"Query parameter `{name}` is not "
+                        f"documented for {op.operation_id}.", location=f"request.query.{name}")
 
 
 def _check_request_body(contract: Contract, out: _Out, op: Operation,

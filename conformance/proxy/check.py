@@ -103,10 +103,9 @@ def _without_body(findings: list[Finding], side: str) -> list[Finding]:
 
 def check_request(ctx: CheckContext, ex: Exchange) -> list[Finding]:
     """Findings for the request alone, without evidence (cheap; enforce mode uses it)."""
-    headers = dict(ex.request_headers)
     body = _PLACEHOLDER if ex.request_skipped else ex.request_body
-    findings = ctx.contract.validate_request(
-        ex.method, _target_path(ex), headers, body, source=ctx.source,
+    findings = ctx.contract.validate_request(  # header pairs: the contract lowers them
+        ex.method, _target_path(ex), ex.request_headers, body, source=ctx.source,
         base_path=ctx.base_path, target=ex.target, run_id=ctx.run_id)
     if ex.request_skipped:
         findings = _without_body(findings, "request")
@@ -121,7 +120,7 @@ def _check_response(ctx: CheckContext, ex: Exchange) -> list[Finding]:
         return []
     body = _PLACEHOLDER if ex.response_skipped else ex.response_body
     findings = ctx.contract.validate_response(
-        ex.method, _target_path(ex), ex.status, dict(ex.response_headers), body,
+        ex.method, _target_path(ex), ex.status, ex.response_headers, body,
         source=ctx.source, base_path=ctx.base_path, target=ex.target, run_id=ctx.run_id)
     if ex.response_skipped:
         findings = _without_body(findings, "response")

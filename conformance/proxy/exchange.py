@@ -99,7 +99,12 @@ def _text(value: bytes | str) -> str:
 
 
 def _headers(fields: RawHeaders) -> Headers:
-    return tuple((_text(k), _text(v)) for k, v in fields)
+    try:  # the usual case, bytes from mitmproxy: one comprehension, no call per field
+        return tuple([(k.decode("utf-8", "replace"),  # type: ignore[union-attr]
+                       v.decode("utf-8", "replace"))  # type: ignore[union-attr]
+                      for k, v in fields])
+    except AttributeError:  # str fields (a HAR file, a test)
+        return tuple((_text(k), _text(v)) for k, v in fields)
 
 
 def _body(raw: bytes | None, skip: str | None, headers: Headers,
