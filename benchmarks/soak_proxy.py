@@ -1,23 +1,23 @@
-"""Soak: many requests through mitmdump + the sinch_validator add-on to the emulator.
+"""Soak: many requests through the sinch_validator add-on to the emulator.
 
-    python benchmarks/soak_proxy.py [--requests 100000] [--clients 16] [--mode addon]
+    python benchmarks/soak_proxy.py [--requests 100000] [--clients 16] [--mode lean]
 
 Starts, on free loopback ports, the emulator (in a child process, wrapped in an ASGI
 recorder that logs a SHA-256 of every request it receives and every response it sends)
-and mitmdump in reverse mode in front of it; then ``--clients`` threads, each with its own
+and the proxy in reverse mode in front of it; then ``--clients`` threads, each with its own
 ``requests.Session`` and its own project, send a realistic mixed workload (every
 operation, state carried from answer to request, Basic and OAuth2 auth, invalid bodies,
 unknown paths, a few bodies over the add-on's 1 MB checking limit, both ways). Each
 request carries ``X-Soak-Id``; at the end every request (method, path, query, body) and
 every response (status, body) the clients saw is compared with what the emulator
-received and answered. ``--mode lean`` runs the lean mitmproxy master with the add-on
-(what ``sinch-conformance proxy`` runs), ``--mode bare`` mitmdump without the add-on,
-``--mode direct`` no proxy at all (baselines).
+received and answered. The proxy is the lean mitmproxy master with the add-on (what
+``sinch-conformance proxy`` runs); ``--mode addon`` runs mitmdump with the add-on,
+``--mode bare`` mitmdump without it, ``--mode direct`` no proxy at all (baselines).
 
 Printed (and written as JSON with ``--json``): requests, failed (transport errors, or a
 response the emulator never sent), altered (a hash differs), bytes compared, RSS of the
-proxy (mitmdump plus its checker process) at start, after warm-up, at the end and at its
-peak, requests per second, findings written, and whether mitmdump logged a traceback.
+proxy (its process plus its checker process) at start, after warm-up, at the end and at its
+peak, requests per second, findings written, and whether the proxy logged a traceback.
 Exit code 0 when nothing failed and nothing was altered, 1 otherwise. Every process is
 stopped by its own PID; every wait is bounded.
 """
@@ -582,10 +582,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--mode", choices=("addon", "lean", "bare", "direct"),
-                        default="addon",
-                        help="mitmdump with the add-on (default), the lean master with it "
-                             "(sinch-conformance proxy), mitmdump without it, or no proxy")
+    parser.add_argument("--mode", choices=("lean", "addon", "bare", "direct"),
+                        default="lean",
+                        help="the lean master with the add-on (what sinch-conformance "
+                             "proxy runs; default), mitmdump with it, mitmdump without "
+                             "it, or no proxy")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "soak",
                         help="working directory (logs, findings; default benchmarks/out/soak)")
     parser.add_argument("--record", action="store_true", help="also record a HAR file")

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from raw_http import read_message
 
 from conformance.proxy.launcher import Mitmdump, free_port, lean_master_args, mitmdump_args
 from conformance.proxy.lean_master import ProxyCore
@@ -63,26 +64,10 @@ class RecordingUpstream:
 
 
 def _read_message(conn: socket.socket) -> bytes:
-    """One HTTP/1.1 message with a Content-Length body (or none); b"" at end of stream."""
-    data = b""
+    """One whole HTTP/1.1 message; b"" when the peer closed or went quiet."""
     try:
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return b""
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        while len(body) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            body += chunk
-    except (TimeoutError, OSError):
+        head, body = read_message(conn)
+    except OSError:  # closed, or timed out
         return b""
     return head + b"\r\n\r\n" + body
 

@@ -36,6 +36,7 @@ from typing import Any
 import pytest
 import requests
 from file_modules import load_file_module
+from raw_http import read_message
 
 from conformance.findings_io import read_findings
 from conformance.proxy.har import read_har
@@ -147,7 +148,7 @@ class FaultyUpstream:
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(10)
         try:
-            head, body = _read_request(conn)
+            head, body = read_message(conn)
             path = head.split(b" ")[1].decode()
             behaviour = path.split("/")[3] if path.count("/") >= 3 else "ok"
             self.arrivals.append(behaviour)
@@ -159,27 +160,6 @@ class FaultyUpstream:
                 conn.close()
             except OSError:
                 pass
-
-
-def _read_request(conn: socket.socket) -> tuple[bytes, bytes]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise OSError("client closed")
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head, body
 
 
 def _head(status: str = "200 OK", **headers: str) -> bytes:
