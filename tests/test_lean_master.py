@@ -198,3 +198,75 @@ def test_the_core_add_ons_are_children_of_one_add_on() -> None:
     assert len(chain) == 1 and isinstance(chain[0], ProxyCore)
     assert {"proxyserver", "errorcheck", "nextlayer", "tlsconfig", "block", "disableh2c",
             "updatealtsvc", "core"} <= names
+
+
+class TlsUpstream:
+    """An HTTPS upstream on loopback with a self-signed certificate (made by mitmproxy's
+    own certificate store), answering every GET with an empty app list."""
+
+    def __init__(self, tmp: Path) -> None:
+        import http.server
+        import ssl
+
+        from mitmproxy import certs
+
+        certs.CertStore.from_store(tmp, "upstream", 2048)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(BODY)))
+                self.end_headers()
+                self.wfile.write(BODY)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tmp / "upstream-ca.pem")
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("insecure", [False, True])
+def test_an_https_upstream_is_verified_as_mitmdump_verifies_it(tmp_path: Path,
+                                                               insecure: bool) -> None:
+    """The real API is HTTPS: the lean master verifies the upstream's certificate (a
+    self-signed one gets mitmproxy's 502) unless ssl_insecure says not to, as mitmdump."""
+    import requests
+
+    upstream = TlsUpstream(tmp_path)
+    port = free_port()
+    options: dict[str, object] = {"sinch_findings_dir": tmp_path / "findings",
+                                  "sinch_hosts": upstream.url.split("//")[1],
+                                  "confdir": tmp_path / "confdir"}
+    if insecure:
+        options["ssl_insecure"] = True
+    args = lean_master_args(mode=f"reverse:{upstream.url}", listen_host="127.0.0.1",
+                            listen_port=port, options=options)
+    session = requests.Session()
+    session.trust_env = False
+    try:
+        with (tmp_path / "lean.log").open("w") as log, \
+                Mitmdump(args, port, stdout=log, stderr=subprocess.STDOUT):
+            response = session.get(f"http://127.0.0.1:{port}/v1/projects/p/apps", timeout=10)
+    finally:
+        upstream.close()
+    log = (tmp_path / "lean.log").read_text()
+    if insecure:
+        assert (response.status_code, response.content) == (200, BODY)
+        assert "1 flows checked, 0 with violations" in log
+    else:
+        assert response.status_code == 502
+        assert "Certificate verify failed" in response.text
+    assert "Traceback" not in log
