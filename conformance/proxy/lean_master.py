@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import importlib.util
 import logging
 import signal
@@ -54,6 +53,8 @@ from mitmproxy.addons import (
     tlsconfig,
     update_alt_svc,
 )
+
+from conformance.proxy.launcher import ADDON_PATH
 
 __all__ = ["ProxyCore", "lean_addons", "main", "run"]
 
@@ -78,17 +79,13 @@ class ProxyCore:
 
 
 def _validator() -> Any:
-    """The sinch_validator add-on: from the installed package, else from its file (an
-    editable install made before ``proxy_addons`` existed does not map the package)."""
-    try:
-        module = importlib.import_module("proxy_addons.sinch_validator")
-    except ModuleNotFoundError:
-        from conformance.proxy.launcher import ADDON_PATH
-
-        spec = importlib.util.spec_from_file_location("sinch_validator", ADDON_PATH)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    """The sinch_validator add-on, loaded from the file mitmdump loads with ``-s``
+    (:data:`~conformance.proxy.launcher.ADDON_PATH`, which already knows where the
+    installed package or the source checkout keeps it)."""
+    spec = importlib.util.spec_from_file_location("sinch_validator", ADDON_PATH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return module.SinchValidator()
 
 
