@@ -299,17 +299,17 @@ def ensure_prism() -> tuple[Path | None, str]:
 
 # ---------------------------------------------------------------- main
 
-SETUPS = [  # name, runner, add-on?, options, extra arguments
-    ("bare mitmdump", "mitmdump", False, {}, []),
-    ("mitmdump + add-on", "mitmdump", True, {}, []),
+SETUPS = [  # name, runner, add-on?, options
+    ("bare mitmdump", "mitmdump", False, {}),
+    ("mitmdump + add-on", "mitmdump", True, {}),
     # loaded but checking no host: what mitmproxy charges for one more add-on
-    ("mitmdump + idle add-on", "mitmdump", True, {"sinch_hosts": "nothing.invalid"}, []),
-    ("mitmdump + add-on (thread)", "mitmdump", True, {"sinch_check_in": "thread"}, []),
-    ("mitmdump + add-on + HAR", "mitmdump", True, {"sinch_record": "{tmp}/rec.har"}, []),
+    ("mitmdump + idle add-on", "mitmdump", True, {"sinch_hosts": "nothing.invalid"}),
+    ("mitmdump + add-on (thread)", "mitmdump", True, {"sinch_check_in": "thread"}),
+    ("mitmdump + add-on + HAR", "mitmdump", True, {"sinch_record": "{tmp}/rec.har"}),
     # what `sinch-conformance proxy` runs: mitmproxy's core with only the add-ons a
     # validating proxy needs (conformance/proxy/lean_master.py)
-    ("lean mitmproxy", "lean", False, {}, []),
-    ("lean mitmproxy + add-on", "lean", True, {}, []),
+    ("lean mitmproxy", "lean", False, {}),
+    ("lean mitmproxy + add-on", "lean", True, {}),
 ]
 RUNNERS = {"mitmdump": mitmdump_args, "lean": lean_master_args}
 
@@ -348,8 +348,9 @@ def measure_all(args: argparse.Namespace) -> list[tuple[str, dict[str, Any] | st
     tmp = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     proxies: list[tuple[str, Mitmdump]] = []
     results: dict[str, list[dict[str, Any]]] = {"direct": []}
+    prism: Child | None = None  # stopped in `finally`, whatever failed before it started
     try:
-        for name, runner, addon, options, extra in SETUPS:
+        for name, runner, addon, options in SETUPS:
             if args.setups and not any(part in name for part in args.setups.split(",")):
                 continue
             port = free_port()
@@ -358,7 +359,7 @@ def measure_all(args: argparse.Namespace) -> list[tuple[str, dict[str, Any] | st
                 opts["sinch_findings_dir"] = str(tmp / f"findings-{len(proxies)}")
             cmd = RUNNERS[runner](mode=f"reverse:{upstream}", listen_host="127.0.0.1",
                                   listen_port=port, addon=addon, options=opts,
-                                  extra=["--set", "termlog_verbosity=error", *extra])
+                                  extra=["--set", "termlog_verbosity=error"])
             proxies.append((name, Mitmdump(cmd, port, stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL).start()))
             results[name] = []
@@ -415,6 +416,15 @@ def start_prism(args: argparse.Namespace, upstream: str) -> tuple[Child | None, 
         return None, f"skipped: {exc}"
 
 
+def _paired(row: dict[str, Any], other: dict[str, Any]) -> list[float]:
+    """req/s of ``row`` over ``other``, round by round (the rounds ran interleaved)."""
+    return [a / b for a, b in zip(row["rounds"], other["rounds"], strict=True)]
+
+
+def _listed(ratios: list[float]) -> str:
+    return ", ".join(f"{r:.2f}" for r in ratios)
+
+
 def report(rows: list[tuple[str, dict[str, Any] | str]]) -> None:
     print(f"{'setup':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/flow':>12} "
           f"{'of it child':>11}  rounds (req/s), statuses")
@@ -430,16 +440,14 @@ def report(rows: list[tuple[str, dict[str, Any] | str]]) -> None:
     found = dict(rows)
     bare, addon = found.get("bare mitmdump"), found.get("mitmdump + add-on")
     if isinstance(bare, dict) and isinstance(addon, dict):
-        paired = [a / b for a, b in zip(addon["rounds"], bare["rounds"], strict=True)]
+        paired = _paired(addon, bare)
         print(f"ratio add-on / bare mitmdump (req/s): {addon['rps'] / bare['rps']:.3f} "
-              f"(goal >= 0.95); round by round: {', '.join(f'{r:.2f}' for r in paired)}; "
-              f"best {max(paired):.2f}")
+              f"(goal >= 0.95); round by round: {_listed(paired)}; best {max(paired):.2f}")
     idle = found.get("mitmdump + idle add-on")
     if isinstance(bare, dict) and isinstance(idle, dict):
-        paired = [a / b for a, b in zip(idle["rounds"], bare["rounds"], strict=True)]
         print(f"ratio idle add-on / bare mitmdump (req/s): {idle['rps'] / bare['rps']:.3f} "
               "(mitmproxy's own cost of one more script add-on); round by round: "
-              f"{', '.join(f'{r:.2f}' for r in paired)}")
+              f"{_listed(_paired(idle, bare))}")
     if isinstance(bare, dict) and isinstance(addon, dict) and "cpu_ms" in addon:
         print(f"validation CPU per flow (add-on minus bare mitmdump): "
               f"{addon['cpu_ms'] - bare['cpu_ms']:.3f} ms; of it in mitmdump's own process "
@@ -457,12 +465,10 @@ def report(rows: list[tuple[str, dict[str, Any] | str]]) -> None:
         for label, other in (("bare mitmdump", bare), ("lean mitmproxy, no add-on", lean),
                              ("prism proxy", prism)):
             if isinstance(other, dict):
-                paired = [a / b for a, b in zip(lean_addon["rounds"], other["rounds"],
-                                                strict=True)]
                 cpu = (f"; CPU per flow {lean_addon.get('cpu_ms', 0):.3f} ms vs "
                        f"{other.get('cpu_ms', 0):.3f} ms" if "cpu_ms" in other else "")
                 print(f"  / {label}: req/s {lean_addon['rps'] / other['rps']:.3f}, round by "
-                      f"round {', '.join(f'{r:.2f}' for r in paired)}{cpu}")
+                      f"round {_listed(_paired(lean_addon, other))}{cpu}")
 
 
 def main() -> None:
