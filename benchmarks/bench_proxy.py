@@ -44,10 +44,9 @@ from sample_bodies import list_messages_page, send_message_request  # noqa: E402
 
 from conformance.processes import stop_process  # noqa: E402
 from conformance.proxy.launcher import (  # noqa: E402
+    COMMANDS,
     Mitmdump,
     free_port,
-    lean_master_args,
-    mitmdump_args,
     wait_for_port,
 )
 
@@ -311,7 +310,6 @@ SETUPS = [  # name, runner, add-on?, options
     ("lean mitmproxy", "lean", False, {}),
     ("lean mitmproxy + add-on", "lean", True, {}),
 ]
-RUNNERS = {"mitmdump": mitmdump_args, "lean": lean_master_args}
 
 
 def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -357,7 +355,7 @@ def measure_all(args: argparse.Namespace) -> list[tuple[str, dict[str, Any] | st
             opts = {k: str(v).format(tmp=tmp) for k, v in options.items()}
             if addon:
                 opts["sinch_findings_dir"] = str(tmp / f"findings-{len(proxies)}")
-            cmd = RUNNERS[runner](mode=f"reverse:{upstream}", listen_host="127.0.0.1",
+            cmd = COMMANDS[runner](mode=f"reverse:{upstream}", listen_host="127.0.0.1",
                                   listen_port=port, addon=addon, options=opts,
                                   extra=["--set", "termlog_verbosity=error"])
             proxies.append((name, Mitmdump(cmd, port, stdout=subprocess.DEVNULL,

@@ -26,7 +26,7 @@ from conformance.findings import Finding
 from conformance.findings_io import read_findings
 from conformance.proxy.fakeapi import VARIANTS, FakeSinch
 from conformance.proxy.har import read_har
-from conformance.proxy.launcher import Mitmdump, free_port, lean_master_args, mitmdump_args
+from conformance.proxy.launcher import COMMANDS, Mitmdump, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -87,9 +87,6 @@ def _project() -> str:
     return f"p-{uuid.uuid4().hex[:10]}"
 
 
-RUNNERS = {"mitmdump": mitmdump_args, "lean": lean_master_args}
-
-
 def start_proxy(tmp: Path, upstream: FakeSinch, runner: str, *, mode: str | None = None,
                 options: dict[str, object] | None = None) -> tuple[Mitmdump, Path]:
     inject = tmp / "inject"
@@ -99,7 +96,7 @@ def start_proxy(tmp: Path, upstream: FakeSinch, runner: str, *, mode: str | None
         [str(inject), *filter(None, [os.environ.get("PYTHONPATH")])])}
     port = free_port()
     log = tmp / "mitmdump.log"
-    args = RUNNERS[runner](
+    args = COMMANDS[runner](
         mode=mode or f"reverse:{upstream.url}", listen_host="127.0.0.1", listen_port=port,
         options={"sinch_findings_dir": tmp / "findings", "sinch_record": tmp / "rec.har",
                  **(options or {})})
@@ -115,7 +112,7 @@ def upstream() -> Iterator[FakeSinch]:
         yield api
 
 
-@pytest.fixture(scope="module", params=sorted(RUNNERS))
+@pytest.fixture(scope="module", params=sorted(COMMANDS))
 def runner(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

@@ -13,13 +13,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from conformance.processes import stop_process
 
-__all__ = ["ADDON_PATH", "Mitmdump", "free_port", "lean_master_args", "mitmdump_args",
+__all__ = ["ADDON_PATH", "COMMANDS", "Mitmdump", "free_port", "lean_master_args", "mitmdump_args",
            "mitmdump_command", "port_in_use", "wait_for_port"]
 
 
@@ -107,6 +107,11 @@ def lean_master_args(*, mode: str, listen_host: str, listen_port: int, addon: bo
     if not addon:
         args.append("--no-addon")
     return args + _set_options(options) + list(extra)
+
+
+# the two ways to run the add-on, by name: ``COMMANDS[name](mode=..., ...)``
+COMMANDS: dict[str, Callable[..., list[str]]] = {"lean": lean_master_args,
+                                                 "mitmdump": mitmdump_args}
 
 
 class Mitmdump:
