@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from raw_http import read_message
 
-from conformance.proxy.launcher import Mitmdump, free_port, lean_master_args, mitmdump_args
+from conformance.proxy.launcher import COMMANDS, Mitmdump, free_port, lean_master_args
 from conformance.proxy.lean_master import ProxyCore
 
 BODY = b'{"apps": []}'
@@ -107,15 +107,13 @@ def upstream() -> Iterator[RecordingUpstream]:
 def _through(runner: str, upstream: RecordingUpstream, tmp: Path) -> tuple[list[bytes],
                                                                             list[bytes]]:
     port = free_port()
-    if runner == "lean":
-        args = lean_master_args(mode=f"reverse:http://127.0.0.1:{upstream.port}",
-                                listen_host="127.0.0.1", listen_port=port,
-                                options={"sinch_findings_dir": tmp / "findings",
-                                         "confdir": tmp / "confdir"})
-    else:
-        args = mitmdump_args(mode=f"reverse:http://127.0.0.1:{upstream.port}",
-                             listen_host="127.0.0.1", listen_port=port, addon=False,
-                             options={"confdir": tmp / "confdir"})
+    lean = runner == "lean"  # the lean master with the add-on, against bare mitmdump
+    options: dict[str, object] = {"confdir": tmp / "confdir"}
+    if lean:
+        options["sinch_findings_dir"] = tmp / "findings"
+    args = COMMANDS[runner](mode=f"reverse:http://127.0.0.1:{upstream.port}",
+                            listen_host="127.0.0.1", listen_port=port, addon=lean,
+                            options=options)
     start = len(upstream.received)
     with (tmp / f"{runner}.log").open("w") as log, \
             Mitmdump(args, port, stdout=log, stderr=subprocess.STDOUT):
