@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import platform
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -17,7 +18,7 @@ from types import ModuleType
 from conformance import __version__
 from conformance.errors import EXIT_USER_ERROR, UserError
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main", "missing_package", "version_text"]
 
 # name -> one-line help. The implementation lives in conformance.commands.<name>.
 COMMANDS: dict[str, str] = {
@@ -33,17 +34,61 @@ COMMANDS: dict[str, str] = {
 EXIT_INTERRUPTED = 130
 
 
+# import name -> the distribution pip installs it from, where the two differ
+_DISTRIBUTIONS = {"yaml": "pyyaml", "jsonschema_rs": "jsonschema-rs", "backports": "backports.zstd",
+                  "rfc3339_validator": "rfc3339-validator", "allure_commons": "allure-pytest",
+                  "openapi_core": "openapi-core", "openapi_spec_validator":
+                  "openapi-spec-validator"}
+_EXTRAS = {"sinch": "sdk", "openapi_core": "dev"}  # optional: in an extra, not a dependency
+
+
+def missing_package(command: str, exc: ModuleNotFoundError) -> UserError:
+    """The error for a package that a command imports but that is not installed."""
+    top = (exc.name or "?").split(".")[0]
+    dist = _DISTRIBUTIONS.get(top, top.replace("_", "-"))
+    extra = _EXTRAS.get(top)
+    tip = (f"install it with: pip install 'sinch-conformance[{extra}]'" if extra else
+           f"install it with: pip install '{dist}' (a dependency of sinch-conformance; "
+           "reinstalling sinch-conformance brings it back)")
+    return UserError(f"the '{command}' command needs the Python package '{dist}', which is not "
+                     "installed", tip=tip)
+
+
+def version_text() -> str:
+    """``--version``: this tool's version and those of the engines it drives."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    engines = []
+    for dist in ("schemathesis", "mitmproxy"):
+        try:
+            engines.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            engines.append(f"{dist} not installed")
+    engines.append(f"{platform.python_implementation()} {platform.python_version()}")
+    return f"sinch-conformance {__version__} ({', '.join(engines)})"
+
+
+class _Version(argparse.Action):
+    """``--version`` printed as one line (argparse's own action wraps it at the terminal width)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def _load(name: str) -> ModuleType:
     module_name = f"conformance.commands.{name}"
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name == module_name or not exc.name:
+        if exc.name == module_name or not exc.name or exc.name.startswith("conformance"):
             raise
-        raise UserError(
-            f"the '{name}' command needs the Python package '{exc.name}', which is not installed",
-            tip="install the project with: pip install -e '.[dev]'",
-        ) from exc
+        raise missing_package(name, exc) from exc
 
 
 def _selected(argv: Sequence[str]) -> str | None:
@@ -59,7 +104,9 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         description="Contract tests, validating proxy and drift reports for the Sinch "
         "Conversation API.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version,
+                        help="Print the versions of this tool, Schemathesis, mitmproxy and "
+                             "Python, and exit.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -76,7 +123,12 @@ def _dispatch(argv: Sequence[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
-    return int(args._run(args) or 0)
+    try:
+        return int(args._run(args) or 0)
+    except ModuleNotFoundError as exc:  # a package imported lazily by the command
+        if not exc.name or exc.name.startswith("conformance"):
+            raise
+        raise missing_package(args.command, exc) from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:

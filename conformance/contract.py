@@ -99,11 +99,13 @@ class Contract:
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, spec: str | Path = DEFAULT_SPEC,
-             overlays: Iterable[str | Path] | None = None) -> Contract:
-        """Load a spec file and apply overlays (the repository's own by default).
+             overlays: Iterable[str | Path] | None = None,
+             given_as: str = "--spec") -> Contract:
+        """Load a spec file and apply overlays (the packaged spec's own by default).
 
-        Overlays apply only to the repository's spec unless given explicitly."""
-        document = load_document(spec)
+        Overlays apply only to the packaged spec unless given explicitly. ``given_as`` names
+        how the user gave ``spec`` (a flag or an argument), for the tip of a load error."""
+        document = load_document(spec, given_as)
         if overlays is None:
             same = Path(spec).resolve() == DEFAULT_SPEC.resolve()
             overlays = DEFAULT_OVERLAYS if same else ()
@@ -112,7 +114,7 @@ class Contract:
             return cls(document, source=str(spec), overlays=applied)
         except (KeyError, IndexError, TypeError, SchemaError) as exc:
             raise UserError(f"the spec file {spec} has a broken reference or schema ({exc})",
-                            tip="run `sinch-conformance lint --spec ...` to see its defects"
+                            tip=f"run `sinch-conformance lint --spec {spec}` to see its defects"
                             ) from None
 
     @staticmethod

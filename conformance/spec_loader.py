@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ __all__ = [
 ]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+# The spec ships as package data (conformance.spec; in a checkout, the top-level spec/).
+SPEC_DIR = Path(str(files("conformance.spec")))
 DEFAULT_SPEC = SPEC_DIR / "conversation.yaml"
 DEFAULT_OVERLAYS = tuple(sorted((SPEC_DIR / "overlays").glob("*.yaml")))
 
@@ -52,15 +54,27 @@ class OverlayAction:
     set: Any = None
 
 
-def _read_yaml(path: Path, what: str) -> Any:
+_OVERLAY_TIP = "see the overlay format in the docstring of conformance.spec_loader"
+_REINSTALL = "reinstall the package: pip install --force-reinstall sinch-conformance"
+
+
+def _path_tip(path: Path, given_as: str, what: str) -> str:
+    """How to fix a spec path: the packaged spec is a broken install, not a user's path."""
+    if path.resolve().is_relative_to(SPEC_DIR.resolve()):
+        return _REINSTALL
+    return f"pass {what} with {given_as}"
+
+
+def _read_yaml(path: Path, what: str, given_as: str = "--spec") -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"the {what} file {path} does not exist",
-                        tip="pass the right path with --spec") from None
+                        tip=_path_tip(path, given_as, "the right path")) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise UserError(f"the {what} file {path} cannot be read ({exc.__class__.__name__})",
-                        tip="pass a readable UTF-8 YAML or JSON file with --spec") from None
+                        tip=_path_tip(path, given_as, "a readable UTF-8 YAML or JSON file")
+                        ) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader, C when built
     except yaml.YAMLError as exc:
@@ -70,14 +84,16 @@ def _read_yaml(path: Path, what: str) -> Any:
                         tip="fix the YAML syntax (a YAML linter shows the exact spot)") from None
 
 
-def load_document(path: str | Path = DEFAULT_SPEC) -> dict[str, Any]:
-    """Read an OpenAPI 3.1 document; raise UserError when it is missing or not OpenAPI."""
+def load_document(path: str | Path = DEFAULT_SPEC, given_as: str = "--spec") -> dict[str, Any]:
+    """Read an OpenAPI 3.1 document; raise UserError when it is missing or not OpenAPI.
+
+    ``given_as`` names how the user gave the path (a flag or an argument), for the tip."""
     path = Path(path)
-    doc = _read_yaml(path, "spec")
+    doc = _read_yaml(path, "spec", given_as)
     if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
         raise UserError(f"the spec file {path} is not an OpenAPI document "
                         "(it has no 'openapi' and 'paths' keys)",
-                        tip="pass an OpenAPI 3.1 YAML or JSON file with --spec")
+                        tip=_path_tip(path, given_as, "an OpenAPI 3.1 YAML or JSON file"))
     version = str(doc["openapi"])
     if not version.startswith("3.1"):
         raise UserError(f"the spec file {path} is OpenAPI {version}, not 3.1",
@@ -112,13 +128,13 @@ def load_overlay(path: str | Path) -> list[OverlayAction]:
     actions = data.get("actions") if isinstance(data, dict) else None
     if not isinstance(actions, list):
         raise UserError(f"the overlay file {path} has no 'actions' list",
-                        tip="see conformance/spec_loader.py for the overlay format")
+                        tip=_OVERLAY_TIP)
     out = []
     for i, act in enumerate(actions):
         if not isinstance(act, dict) or "target" not in act or not (
                 "update" in act or "set" in act):
             raise UserError(f"action {i} of overlay {path} needs 'target' and 'update' or 'set'",
-                            tip="see conformance/spec_loader.py for the overlay format")
+                            tip=_OVERLAY_TIP)
         out.append(OverlayAction(path.name, str(act["target"]), str(act.get("reason", "")),
                                  act.get("update"), act.get("set")))
     return out

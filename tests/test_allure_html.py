@@ -1,14 +1,13 @@
 """The rendered Allure report, seen by a person: headless Chromium opens it and the page must
 show the failed results and their categories; a screenshot is kept in reports/artifacts/.
 
-Needs Debian's ``chromium`` and the pinned Allure CLI (``npm --prefix reports ci``); skipped
+Needs Debian's ``chromium`` and the Allure CLI (installed on demand, see allure_support); skipped
 with the reason when either is missing. The report is served from 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,20 +18,23 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.reports import html
+from tests.allure_support import SKIP_REASON, allure_or_none
 from tests.test_report import known_findings, write_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "reports" / "artifacts"
-CLI = html.default_prefix() / "node_modules" / ".bin" / "allure"
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: "
                        "apt-get install -y chromium"),
-    pytest.mark.skipif(not CLI.exists() or shutil.which("node") is None,
-                       reason="needs the pinned Allure CLI: npm --prefix reports ci"),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _allure_cli() -> None:
+    if allure_or_none() is None:
+        pytest.skip(SKIP_REASON)
 
 
 def _free_port() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import types
@@ -31,7 +32,10 @@ def test_help_via_python_m() -> None:
 def test_version() -> None:
     proc = run_module("--version")
     assert proc.returncode == 0
-    assert proc.stdout.strip() == f"sinch-conformance {__version__}"
+    line = proc.stdout.strip()
+    assert "\n" not in line
+    assert re.fullmatch(rf"sinch-conformance {re.escape(__version__)} \(schemathesis [0-9.]+, "
+                        r"mitmproxy [0-9.]+, CPython 3\.\d+\.\d+\)", line), line
 
 
 def test_subcommand_help() -> None:

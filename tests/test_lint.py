@@ -7,7 +7,6 @@ import copy
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -118,12 +117,6 @@ def test_real_spec_example_evidence(real: list[Finding]) -> None:
     assert carousel.schema_path == f"{SCHEMAS}/SendMessageRequest/properties/recipient/type"
     assert carousel.evidence["schema"] == f"{SCHEMAS}/SendMessageRequest"
     assert "SendMessageRequest" in carousel.message
-
-
-def test_real_spec_is_fast() -> None:
-    start = time.perf_counter()
-    lint_file(DEFAULT_SPEC)
-    assert time.perf_counter() - start < 3.0
 
 
 # -- one positive case per rule on a small synthetic spec -------------------------------------

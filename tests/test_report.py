@@ -12,7 +12,7 @@ import pytest
 from conformance.cli import main
 from conformance.findings import CATEGORIES, Finding
 from conformance.findings_io import FindingsWriter
-from conformance.reports import allure_meta, html
+from conformance.reports import allure_cli, allure_meta
 
 SEND = "/v1/projects/{project_id}/messages:send"
 TARGET = "https://us.conversation.api.sinch.com"
@@ -206,9 +206,9 @@ def test_missing_findings_file_is_a_user_error(tmp_path: Path,
 def test_html_without_the_allure_cli_names_the_install_command(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(html, "default_prefix", lambda: tmp_path / "reports")
+    monkeypatch.setattr(allure_cli, "candidates", lambda: [tmp_path / "no-allure"])
     code = main(["report", "--findings", str(tmp_path / "none"), "--out", str(tmp_path),
                  "--html"])
     err = capsys.readouterr().err
-    assert code == 2 and "npm --prefix reports ci" in err
+    assert code == 2 and "sinch-conformance report --install-allure" in err
     assert len(err.strip().splitlines()) == 2

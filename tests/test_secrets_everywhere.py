@@ -33,11 +33,11 @@ import pytest
 import requests
 
 from conformance.processes import LoggedChild
+from tests.allure_support import allure_or_none
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-ALLURE = ROOT / "reports" / "node_modules" / ".bin" / "allure"
 SECRET = "Zq" + secrets.token_hex(16) + "Xv"  # unique to this run
 PROJECT, KEY_ID = "secret-project", "secret-key-id"
 TIMEOUT = 180.0
@@ -194,7 +194,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outputs]:
             _cli(out, f"report-{source}", "report", "--findings",
                  str(root / source / "findings") if source != "replay" else
                  str(root / "replay"), "--out", str(root / f"report-{source}"),
-                 *(["--html"] if ALLURE.exists() and source == "proxy" else []))
+                 *(["--html"] if allure_or_none() is not None and source == "proxy" else []))
         _cli(out, "drift-findings", "drift", "--findings", str(root / "proxy" / "findings"),
              "--junit", str(root / "drift" / "junit.xml"), "--out", str(root / "drift"))
         _cli(out, "drift-har", "drift", str(har), "--junit",
@@ -223,7 +223,7 @@ def test_every_output_was_produced(outputs: Outputs) -> None:
         assert list((root / run / "allure-results").glob("*-result.json"))
         assert (root / run / "junit.xml").exists()
     assert list((root / "report-proxy" / "allure-results").glob("*-result.json"))
-    if ALLURE.exists():
+    if allure_or_none() is not None:
         assert (root / "report-proxy" / "allure-report" / "index.html").exists()
     for drift in ("drift", "drift-har"):
         assert (root / drift / "junit.xml").exists()

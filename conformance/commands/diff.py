@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from conformance.reports import diff_render
     from conformance.reports.spec_diff import diff_specs
 
-    old = Contract.load(args.old, overlays=())
-    new = Contract.load(args.new, overlays=())
+    old = Contract.load(args.old, overlays=(), given_as="the OLD.yaml argument")
+    new = Contract.load(args.new, overlays=(), given_as="the NEW.yaml argument")
     changes = diff_specs(old, new)
     if args.format == "md":
         sys.stdout.write(diff_render.to_markdown(old, new, changes))

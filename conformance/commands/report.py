@@ -2,7 +2,8 @@
 
 Writes ``<out>/allure-results/`` (results, attachments, categories, environment, executor);
 with ``--html`` also renders ``<out>/allure-report/`` with the pinned Allure CLI, keeping
-the trend history in ``<out>/history/``. Always exits 0: gating is the job of ``drift``.
+the trend history in ``<out>/history/`` (``--install-allure`` first installs the pinned Allure
+CLI into a per-user cache). Always exits 0: gating is the job of ``drift``.
 """
 
 from __future__ import annotations
@@ -35,11 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="The spec the findings were checked against, for tags and the "
                              "environment (default: the repository's spec with its overlays).")
     parser.add_argument("--html", action="store_true",
-                        help="Also render HTML with the Allure CLI pinned in "
-                             "reports/package.json (install it with: npm --prefix reports ci).")
+                        help="Also render HTML with the Allure CLI: --allure-cli, else "
+                             "`allure` on PATH, ./node_modules, ./reports/node_modules or the "
+                             "per-user cache --install-allure fills.")
+    parser.add_argument("--install-allure", action="store_true",
+                        help="Install the pinned Allure CLI into the per-user cache with npm "
+                             "(once; needs Node.js 20+), then render HTML (implies --html).")
     parser.add_argument("--allure-cli", metavar="PATH",
-                        help="Use this Allure executable instead of the pinned one "
-                             "(Allure 2 or 3).")
+                        help="Use this Allure executable (Allure 2 or 3).")
 
 
 def _summary(path: Path) -> dict[str, Any] | None:
@@ -55,9 +59,13 @@ def _summary(path: Path) -> dict[str, Any] | None:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
-    from conformance.reports import allure, allure_meta, html
+    from conformance.reports import allure, allure_cli, allure_meta, html
 
-    cli = html.find_cli(html.default_prefix(), args.allure_cli) if args.html else None
+    cli = None
+    if args.install_allure and not args.allure_cli:
+        cli = allure_cli.install()
+    elif args.html or args.install_allure:
+        cli = allure_cli.find_cli(args.allure_cli)
     out = Path(args.out)
     findings = load_findings(args.findings)
     summary_path = Path(args.summary) if args.summary else out / "summary.json"

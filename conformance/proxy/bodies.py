@@ -8,11 +8,15 @@ inflated past the limit), an unknown coding, or data that does not decode.
 
 from __future__ import annotations
 
-import io
+import sys
 import zlib
 
 import brotli
-import zstandard
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:  # the same API, backported (mitmproxy 12 depends on it too)
+    from backports import zstd
 
 __all__ = ["DEFAULT_MAX_BODY", "decode_body", "parse_size", "too_large"]
 
@@ -54,8 +58,11 @@ def _brotli(data: bytes, limit: int) -> bytes:
 
 
 def _zstd(data: bytes, limit: int) -> bytes:
-    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
-    return reader.read(limit + 1)
+    decomp = zstd.ZstdDecompressor()
+    out = decomp.decompress(data, max_length=limit + 1)
+    if len(out) <= limit and not decomp.eof:
+        raise _Undecodable("truncated compressed data")
+    return out
 
 
 _DECODERS = {
@@ -84,7 +91,7 @@ def decode_body(raw: bytes, content_encoding: str | None, limit: int) -> tuple[b
             return None, f"the body has content coding {coding!r}, which is not decoded"
         try:
             data = decoder(data, limit)
-        except (_Undecodable, zlib.error, brotli.error, zstandard.ZstdError) as exc:
+        except (_Undecodable, zlib.error, brotli.error, zstd.ZstdError) as exc:
             return None, f"the {coding} body does not decode ({exc})"
         if len(data) > limit:
             return None, f"the body decodes to more than the checking limit of {limit} bytes"

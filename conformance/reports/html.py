@@ -1,4 +1,4 @@
-"""Render Allure results to static HTML with the Allure CLI pinned in ``reports/package.json``.
+"""Render Allure results to static HTML with the Allure CLI (:mod:`.allure_cli` finds it).
 
 Allure 3 (npm ``allure``, pure Node) keeps its trend in a history file (``historyPath``,
 one JSON line per run) that lives beside the report, not inside it, so regenerating the
@@ -13,57 +13,22 @@ import json
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.errors import UserError
+from conformance.reports.allure_cli import AllureCli
 
-__all__ = ["AllureCli", "default_prefix", "find_cli", "render"]
+__all__ = ["render"]
 
 _TIMEOUT = 600
-_INSTALL_TIP = "install it with: npm --prefix reports ci (needs Node.js 20+), or pass --allure-cli"
-
-
-@dataclass(frozen=True)
-class AllureCli:
-    executable: Path
-    version: str
-
-    @property
-    def major(self) -> int:
-        head = self.version.split(".", 1)[0]
-        return int(head) if head.isdigit() else 3
-
-
-def default_prefix() -> Path:
-    """The ``reports/`` directory holding package.json: the repository's, else the cwd's."""
-    repo = Path(__file__).resolve().parents[2] / "reports"
-    return repo if (repo / "package.json").exists() else Path.cwd() / "reports"
-
-
-def find_cli(prefix: Path, explicit: str | None = None) -> AllureCli:
-    """The Allure CLI to use: ``explicit``, else ``<prefix>/node_modules/.bin/allure``."""
-    if shutil.which("node") is None and explicit is None:
-        raise UserError("--html needs Node.js, which is not on PATH",
-                        tip="install Node.js 20+ and npm, then run: npm --prefix reports ci")
-    path = Path(explicit) if explicit else prefix / "node_modules" / ".bin" / "allure"
-    if not path.exists():
-        raise UserError(f"the Allure CLI is not installed (looked for {path})", tip=_INSTALL_TIP)
-    try:
-        out = subprocess.run([str(path), "--version"], capture_output=True, text=True,
-                             timeout=60, check=True).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise UserError(f"the Allure CLI at {path} does not run ({exc.__class__.__name__})",
-                        tip=_INSTALL_TIP) from None
-    version = next((w for w in out.split() if w[:1].isdigit()), "3")
-    return AllureCli(path, version)
 
 
 def _run(command: list[str]) -> None:
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=_TIMEOUT)
     except (OSError, subprocess.SubprocessError) as exc:
-        raise UserError(f"the Allure CLI failed to start ({exc})", tip=_INSTALL_TIP) from None
+        raise UserError(f"the Allure CLI failed to start ({exc})",
+                        tip="pass a working Allure executable with --allure-cli") from None
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise UserError(f"the Allure CLI exited with {done.returncode}: {last[0]}",
