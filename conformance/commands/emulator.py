@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     from conformance.emulator.config import generated_config
     from conformance.emulator.server import serve
 
+    if not 0 <= args.port <= 65535:
+        raise UserError(f"--port {args.port} is not a port number",
+                        tip="pass --port between 1 and 65535, or --port 0 for a free one")
     if args.token_ttl <= 0:
         raise UserError("--token-ttl must be a positive number of seconds",
                         tip="pass e.g. --token-ttl 3600")
