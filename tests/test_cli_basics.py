@@ -117,3 +117,15 @@ def test_missing_dependency_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(cli.importlib, "import_module", fake_import)
     with pytest.raises(UserError, match="mitmproxy"):
         cli._load("proxy")
+
+
+def test_a_closed_pipe_is_not_a_traceback() -> None:
+    """`sinch-conformance lint --json | head -c 100`: the reader leaves early."""
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "lint", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
