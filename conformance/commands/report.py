@@ -61,11 +61,14 @@ def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
     from conformance.reports import allure, allure_cli, allure_meta, html
 
-    cli = None
-    if args.install_allure and not args.allure_cli:
-        cli = allure_cli.install()
-    elif args.html or args.install_allure:
-        cli = allure_cli.find_cli(args.allure_cli)
+    cli, no_cli = None, None
+    try:  # without a CLI the results are still written, then the error is raised
+        if args.install_allure and not args.allure_cli:
+            cli = allure_cli.install()
+        elif args.html or args.install_allure:
+            cli = allure_cli.find_cli(args.allure_cli)
+    except UserError as exc:
+        no_cli = exc
     out = Path(args.out)
     findings = load_findings(args.findings)
     summary_path = Path(args.summary) if args.summary else out / "summary.json"
@@ -82,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{results.count(s)} {s}" for s in ("failed", "broken", "passed",
                                                             "skipped"))
     print(f"wrote {len(results.results)} Allure results ({counts}) to {results_dir}")
+    if no_cli is not None:
+        raise no_cli
     if cli is not None:
         index = html.render(cli, results_dir, out / "allure-report", out / "history"
                             / "history.jsonl")
