@@ -34,21 +34,32 @@ class Case:
     failure: str | None = None  # message of a failure
     skipped: str | None = None  # message of a skip
     output: str = ""
+    error: str | None = None  # message of an error: the test itself could not run right
+
+
+def _counted(cases: Sequence[Case]) -> dict[str, str]:
+    failures = sum(1 for c in cases if c.failure is not None)
+    errors = sum(1 for c in cases if c.error is not None)
+    skipped = sum(1 for c in cases if c.skipped is not None and c.failure is None
+                  and c.error is None)
+    return {"tests": str(len(cases)), "failures": str(failures), "errors": str(errors),
+            "skipped": str(skipped)}
 
 
 def junit_xml(suite: str, cases: Sequence[Case]) -> str:
-    """One ``<testsuite>`` with a ``<testcase>`` per case."""
-    failures = sum(1 for c in cases if c.failure is not None)
-    skipped = sum(1 for c in cases if c.skipped is not None and c.failure is None)
-    root = ET.Element("testsuites", name=suite, tests=str(len(cases)),
-                      failures=str(failures))
-    node = ET.SubElement(root, "testsuite", name=suite, tests=str(len(cases)),
-                         failures=str(failures), errors="0", skipped=str(skipped))
+    """One ``<testsuite>`` with a ``<testcase>`` per case (``<failure>`` and ``<error>``
+    may both be on one)."""
+    counts = _counted(cases)
+    root = ET.Element("testsuites", name=suite, tests=counts["tests"],
+                      failures=counts["failures"], errors=counts["errors"])
+    node = ET.SubElement(root, "testsuite", {"name": suite, **counts})
     for case in cases:
         tc = ET.SubElement(node, "testcase", classname=case.classname, name=case.name)
         if case.failure is not None:
             ET.SubElement(tc, "failure", message=case.failure).text = case.output or None
-        elif case.skipped is not None:
+        if case.error is not None:
+            ET.SubElement(tc, "error", message=case.error).text = case.error
+        elif case.skipped is not None and case.failure is None:
             ET.SubElement(tc, "skipped", message=case.skipped)
         if case.output and case.failure is None:
             ET.SubElement(tc, "system-out").text = case.output
