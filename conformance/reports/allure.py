@@ -5,6 +5,9 @@ findings we could not check are ``broken`` (the spec and the traffic disagree, o
 did not run); both carry their category as a ``[category]`` prefix of the status message,
 which ``categories.json`` (see :mod:`.allure_meta`) matches. Operations the suite exercised
 without any finding become ``passed`` results, operations it never called ``skipped``.
+The suite's internal errors (``run.errors`` of its summary: the run itself failed) are
+``broken`` with the prefix ``[run error]``: on the operation they happened at (which then
+never shows as passing), or as a result of their own when they are tied to none.
 
 Labels: ``epic`` = source, ``feature`` = the operation's first tag, ``story`` = the operation,
 so Allure's Behaviors tab groups by source, tag and operation; ``parentSuite``/``suite``/
@@ -28,11 +31,13 @@ from conformance.findings import Finding
 if TYPE_CHECKING:
     from conformance.contract import Contract
 
-__all__ = ["MANIFEST", "ResultSet", "build_results", "write_results"]
+__all__ = ["MANIFEST", "RUN_ERROR", "ResultSet", "attach_samples", "build_results",
+           "write_results"]
 
 MANIFEST = ".sinch-conformance-files"  # files we wrote last time, removed before writing
 _NS = uuid.UUID("6f1c2a52-3f0e-4b8e-9a55-5c1d3e2b7a10")
 _NOT_CHECKED = "not checked"
+RUN_ERROR = "run error"  # status message prefix of the suite's internal errors
 
 
 @dataclass
@@ -143,21 +148,49 @@ def _finding_result(group: list[Finding], contract: Contract | None, attach: _At
     }
 
 
+def _error_lines(errors: list[Mapping[str, Any]]) -> str:
+    return "\n".join(f"{e.get('what')} at {e.get('where')}: {e.get('message')}"
+                     for e in errors)
+
+
 def _operation_result(operation_id: str, info: Mapping[str, Any], contract: Contract | None,
-                      now: int) -> dict[str, Any]:
+                      now: int, errors: list[Mapping[str, Any]]) -> dict[str, Any]:
     key = _stable_id("suite", "operation", operation_id)
     calls = int(info.get("calls", 0) or 0)
-    status = "passed" if calls else "skipped"
+    status = "broken" if errors else "passed" if calls else "skipped"
     message = (f"{operation_id}: {calls} call(s), no finding." if calls
                else f"{operation_id} was not exercised in this run.")
+    details: dict[str, str] = {"message": message}
+    if errors:
+        details = {"message": f"[{RUN_ERROR}] {operation_id}: {len(errors)} internal "
+                              f"error(s), so it was not fully tested ({calls} call(s)).",
+                   "trace": _error_lines(errors)}
     return {
         "uuid": str(uuid.uuid5(_NS, f"{key}:{now}")), "historyId": key, "testCaseId": key,
         "name": f"{operation_id} conforms to the spec", "fullName": f"suite.{operation_id}",
-        "status": status, "statusDetails": {"message": message}, "stage": "finished",
+        "status": status, "statusDetails": details, "stage": "finished",
         "labels": _labels("suite", _feature(contract, operation_id), operation_id, "normal",
+                          [RUN_ERROR] if errors else
                           ["conforms" if calls else "not exercised"]),
         "parameters": [{"name": "calls", "value": str(calls)}], "attachments": [], "links": [],
         "start": now, "stop": now,
+    }
+
+
+def _run_error_result(error: Mapping[str, Any], now: int) -> dict[str, Any]:
+    """A broken result for an internal error tied to no operation (engine, probe, ...)."""
+    what, where = str(error.get("what", "?")), str(error.get("where", "?"))
+    key = _stable_id("suite", RUN_ERROR, what, where)
+    line = _error_lines([error])
+    return {
+        "uuid": str(uuid.uuid5(_NS, f"{key}:{now}")), "historyId": key, "testCaseId": key,
+        "name": f"Run error: {what} at {where}", "fullName": f"suite.run.{what}.{where}",
+        "status": "broken", "statusDetails": {"message": f"[{RUN_ERROR}] {line}",
+                                              "trace": line},
+        "stage": "finished",
+        "labels": _labels("suite", "Run errors", what, "critical", [RUN_ERROR]),
+        "parameters": [{"name": "count", "value": str(error.get("count", 1))}],
+        "attachments": [], "links": [], "start": now, "stop": now,
     }
 
 
@@ -175,10 +208,31 @@ def build_results(findings: Iterable[Finding], *, contract: Contract | None = No
     with_findings = {f.operation_id for g in groups.values() for f in g
                      if f.category != _NOT_CHECKED}
     operations = (summary or {}).get("operations") or {}
+    run = (summary or {}).get("run") or {}
+    errors = [e for e in run.get("errors") or [] if isinstance(e, Mapping)]
     for op_id in sorted(operations):
-        if op_id not in with_findings and isinstance(operations[op_id], Mapping):
-            results.append(_operation_result(op_id, operations[op_id], contract, now))
+        failed = [e for e in errors if e.get("operation") == op_id]
+        if (op_id not in with_findings or failed) and isinstance(operations[op_id], Mapping):
+            results.append(_operation_result(op_id, operations[op_id], contract, now, failed))
+    results += [_run_error_result(e, now) for e in errors
+                if not e.get("operation") or e.get("operation") not in operations]
     return ResultSet(results, store)
+
+
+def attach_samples(results: ResultSet, samples: Mapping[str, Mapping[str, Any]]) -> None:
+    """Attach a sample request and response (redacted) to each passed operation result."""
+    for res in results.results:
+        story = next((lb["value"] for lb in res["labels"] if lb["name"] == "story"), "")
+        if res["status"] != "passed" or story not in samples:
+            continue
+        for part in ("request", "response"):
+            if part not in samples[story]:
+                continue
+            name = f"{res['historyId']}-sample-{part}-attachment.json"
+            results.attachments[name] = json.dumps(samples[story][part], indent=2,
+                                                   ensure_ascii=False).encode("utf-8")
+            res["attachments"].append({"name": f"Sample {part}", "source": name,
+                                       "type": "application/json"})
 
 
 def _clean_previous(directory: Path) -> None:

@@ -35,6 +35,9 @@ def categories() -> list[dict[str, object]]:
         status = "broken" if name in _BROKEN else "failed"
         out.append({"name": name.capitalize(), "matchedStatuses": [status],
                     "messageRegex": rf"^\[{name}\] .*"})
+    # the suite's internal errors (see allure.RUN_ERROR): the run itself failed there
+    out.append({"name": "Run errors", "matchedStatuses": ["broken"],
+                "messageRegex": r"^\[run error\] .*"})
     out.append({"name": "Other failures", "matchedStatuses": ["failed", "broken"]})
     return out
 
