@@ -4,7 +4,9 @@ With no ``--target`` it starts the bundled emulator on a free loopback port (wit
 ``--emulator-fault`` switched on, if given), tests it and stops it. Writes under ``--out``:
 ``findings/``, ``summary.json``, ``allure-results/`` and ``junit.xml``. Exit 0 when no
 violation was found, 1 when one was (with ``--fail-on drift``, drift counts too), 2 for
-a usage or connection error, 130 when interrupted.
+a usage or connection error, 3 when the run itself failed (an internal error: a phase
+that ended in error, a check or probe that raised, a cleanup that could not finish; it
+wins over 1 and 0), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import os
 import random
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import UserError
+from conformance.errors import EXIT_RUN_FAILED, EXIT_USER_ERROR, UserError
 
 __all__ = ["add_arguments", "run"]
 
@@ -80,7 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Do not minimise failing cases (faster; reproductions are "
                              "bigger).")
     budget.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="Parallel workers for the unit phases (default: 1).")
+                        help="Parallel workers for the unit phases. Only 1 (the default) "
+                             "is supported: with more, a thread-safety bug of Python's ast "
+                             "module makes Schemathesis' phases end in error.")
     budget.add_argument("--request-timeout", type=_positive_float, default=30.0,
                         metavar="SECONDS", help="Timeout of one request (default: 30).")
     budget.add_argument("--retries", type=int, default=3, metavar="N",
@@ -116,6 +121,13 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.workers < 1 or args.retries < 0:
         raise UserError("--workers must be at least 1 and --retries at least 0",
                         tip="pass e.g. --workers 1 --retries 3")
+    if args.workers > 1:
+        raise UserError(f"--workers {args.workers} is not supported: with more than one "
+                        "worker, Schemathesis' threads trip a thread-safety bug of Python's "
+                        "ast module ('AST constructor recursion depth mismatch') that ends "
+                        "phases in error and leaves operations untested",
+                        tip="drop --workers (one worker is the default); to make a run "
+                            "shorter, lower --max-examples or set --time-budget")
     if args.emulator_fault:
         from conformance.emulator.faults import FAULTS
 
@@ -155,7 +167,23 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The run, its reports and its exit code. An exception of the suite itself (not a
+    UserError, not Ctrl-C) is printed with its traceback and exits 3."""
     _check_args(args)
+    try:
+        return _run(args)
+    except (UserError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # loud: the traceback, then one error line, exit 3
+        from conformance.suite.run_errors import describe
+
+        traceback.print_exc(file=sys.stderr)
+        print(f"error: the run itself failed: {describe(exc)}\ntip: a bug of sinch-conformance "
+              "or an engine it drives; the traceback above says where", file=sys.stderr)
+        return EXIT_RUN_FAILED
+
+
+def _run(args: argparse.Namespace) -> int:
     from conformance.suite.emulator_runner import EmulatorProcess, emulator_credentials
     from conformance.suite.progress import mode_for
     from conformance.suite.runner import run_suite
@@ -198,7 +226,14 @@ def run(args: argparse.Namespace) -> int:
               f"({summary.transport['unreachable']:g} request(s) could not connect); the "
               f"findings so far are written, but the run is incomplete\n"
               f"tip: check that {summary.target} is up, then run again", file=sys.stderr)
-        return 2
+        return EXIT_USER_ERROR
+    if summary.errors:
+        print(f"error: the run itself failed: {len(summary.errors)} internal error(s), "
+              f"listed above and in {options.out / 'summary.json'}; its verdicts are "
+              f"incomplete, whatever it found\n"
+              f"tip: reproduce with --seed {seed}; each error names the phase, operation or "
+              f"probe it happened in", file=sys.stderr)
+        return EXIT_RUN_FAILED
     failing = summary.violations + (summary.drift if args.fail_on == "drift" else [])
     return 1 if failing else 0
 
@@ -211,8 +246,10 @@ def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: in
     for note in summary.notes:
         if note.startswith(("overlay", "Conversation_", "Schemathesis positive")):
             print(f"note: {note}")
-    for error in summary.errors[:20]:
-        print(f"problem: {error}")
+    for problem in summary.problems[:20]:
+        print(f"problem: {problem}")
+    for error in summary.errors:
+        print(f"ERROR: {error.line()}")
     missing = [op for op, s in summary.operations.items()
                if not s.exercised and summary.skipped.get(op) != READ_ONLY]
     if missing:
@@ -236,7 +273,7 @@ def _write_reports(result: Any, options: Any) -> None:
     data = summary.to_json()
     results = allure.build_results(summary.findings, contract=contract, summary=data,
                                    now=int(time.time() * 1000))
-    _attach_samples(results, result.samples)
+    allure.attach_samples(results, result.samples)
     meta = allure_meta.meta_files(summary.findings, contract, os.environ)
     meta["environment.properties"] = _environment(meta["environment.properties"], summary,
                                                   options)
@@ -245,28 +282,12 @@ def _write_reports(result: Any, options: Any) -> None:
                                                      _junit_cases(summary)), encoding="utf-8")
 
 
-def _attach_samples(results: Any, samples: dict[str, dict[str, Any]]) -> None:
-    import json
-
-    for res in results.results:
-        story = next((lb["value"] for lb in res["labels"] if lb["name"] == "story"), "")
-        if res["status"] != "passed" or story not in samples:
-            continue
-        for part in ("request", "response"):
-            if part not in samples[story]:
-                continue
-            name = f"{res['historyId']}-sample-{part}-attachment.json"
-            results.attachments[name] = json.dumps(samples[story][part], indent=2,
-                                                   ensure_ascii=False).encode("utf-8")
-            res["attachments"].append({"name": f"Sample {part}", "source": name,
-                                       "type": "application/json"})
-
-
 def _environment(raw: bytes, summary: Any, options: Any) -> bytes:
     lines = [ln for ln in raw.decode("utf-8").splitlines() if not ln.startswith("target=")]
     extra = {"target": summary.target, "suite.run_id": summary.run_id,
              "suite.seed": str(summary.seed), "suite.calls": str(summary.calls),
              "suite.operations": f"{summary.exercised}/{len(summary.operations)}",
+             "suite.errors": str(len(summary.errors)),
              "suite.max_examples": str(options.max_examples),
              "suite.readonly": str(options.readonly).lower()}
     return ("\n".join([f"{k}={v}" for k, v in extra.items()] + lines) + "\n").encode("utf-8")
@@ -281,13 +302,21 @@ def _junit_cases(summary: Any) -> list[Any]:
         violations = [f for f in found if not f.is_drift]
         text = "\n\n".join(f.describe() for f in found)
         info = f"{s.calls} call(s), {s.sequences} stateful sequence(s)"
+        errors = summary.errors_of(op_id)
+        error = (f"{len(errors)} internal error(s): " + "; ".join(e.line() for e in errors)
+                 if errors else None)
         if violations:
             kinds = ", ".join(sorted({str(f.kind) for f in violations}))
             cases.append(Case(f"suite.{s.tag}", op_id, failure=f"{len(violations)} "
-                              f"violation(s): {kinds}", output=f"{info}\n\n{text}"))
-        elif not s.exercised:
+                              f"violation(s): {kinds}", error=error,
+                              output=f"{info}\n\n{text}"))
+        elif not s.exercised and error is None:
             cases.append(Case(f"suite.{s.tag}", op_id,
                               skipped=summary.skipped.get(op_id, "not exercised")))
         else:
-            cases.append(Case(f"suite.{s.tag}", op_id, output=f"{info}\n\n{text}".strip()))
+            cases.append(Case(f"suite.{s.tag}", op_id, error=error,
+                              output=f"{info}\n\n{text}".strip()))
+    # errors tied to no operation (the engine, a probe, the cleanup): a testcase each
+    for e in summary.errors_of(None):
+        cases.append(Case("suite.run", f"{e.what}: {e.where}", error=e.line()))
     return cases

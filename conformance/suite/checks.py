@@ -86,7 +86,8 @@ EXCHANGE_CHECKS: dict[str, Callable[[CheckContext, Exchange], list[Finding]]] = 
 
 
 def _check_crashed(ctx: CheckContext, ex: Exchange, name: str, exc: Exception) -> Finding:
-    """A check that raised is a finding of its own (never a crash of the run)."""
+    """A check that raised leaves a "not checked" finding on its exchange (and is reported
+    to ``run_exchange_checks``' ``on_crash``, which fails the run)."""
     op = None
     try:
         op = ctx.contract.operation_for(ex.method, ex.url, ctx.base_path)
@@ -101,15 +102,20 @@ def _check_crashed(ctx: CheckContext, ex: Exchange, name: str, exc: Exception) -
         secrets=ctx.secrets())
 
 
-def run_exchange_checks(ctx: CheckContext, ex: Exchange,
-                        known: Callable[[str], bool]) -> list[Finding]:
-    """Findings of every exchange check; evidence is attached to those not ``known`` yet."""
+def run_exchange_checks(ctx: CheckContext, ex: Exchange, known: Callable[[str], bool],
+                        on_crash: Callable[[str, Exchange, Exception], object] | None = None
+                        ) -> list[Finding]:
+    """Findings of every exchange check; evidence is attached to those not ``known`` yet.
+    A check that raises is handed to ``on_crash`` (name, exchange, exception), and the
+    other checks still run."""
     out = []
     for name, check in EXCHANGE_CHECKS.items():
         try:
             found = check(ctx, ex)
         except Exception as exc:
             out.append(_check_crashed(ctx, ex, name, exc))
+            if on_crash is not None:
+                on_crash(name, ex, exc)
             continue
         for finding in found:
             if not known(finding.fingerprint):

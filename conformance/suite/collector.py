@@ -23,6 +23,7 @@ from conformance.suite.checks import (
     run_exchange_checks,
 )
 from conformance.suite.cleanup import Cleanup
+from conformance.suite.run_errors import RunErrors
 from conformance.suite.summary import OperationStats
 from conformance.suite.transport import Exchange
 
@@ -98,11 +99,12 @@ class Collector:
     """Counts, checks and cleanup bookkeeping for every exchange of a run."""
 
     def __init__(self, ctx: CheckContext, sink: FindingSink, cleanup: Cleanup,
-                 stats: dict[str, OperationStats]) -> None:
+                 stats: dict[str, OperationStats], errors: RunErrors | None = None) -> None:
         self.ctx = ctx
         self.sink = sink
         self.cleanup = cleanup
         self.stats = stats
+        self.errors = errors if errors is not None else RunErrors()
         self.unmatched = 0
         self._lock = threading.Lock()
 
@@ -120,9 +122,14 @@ class Collector:
                 self.unmatched += 1
         self.cleanup.observe(ex.method, ex.url, ex.status, ex.response_body, ex.request_body)
         new = 0
-        for finding in run_exchange_checks(self.ctx, ex, self.sink.known):
+        for finding in run_exchange_checks(self.ctx, ex, self.sink.known, self._crashed):
             new += self.sink.add(finding)
         return new
+
+    def _crashed(self, check: str, ex: Exchange, exc: Exception) -> None:
+        op_id = self.operation_of(ex)
+        where = op_id or f"{ex.method} {ex.url.split('?')[0]}"
+        self.errors.exception(f"check {check}", f"{where} ({ex.origin})", exc, op_id)
 
     def scenario(self, origin: str, recorder: Any) -> ScenarioDigest:
         """Every exchange of one Schemathesis scenario, and its check failures."""

@@ -23,12 +23,19 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import requests
 import schemathesis
 from pyrate_limiter import Limiter
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.transport import Response
 from schemathesis.engine import events as st_events
 from schemathesis.engine import from_schema
+from schemathesis.engine.errors import (
+    ServerUnavailable,
+    UnhealthyAPIError,
+    UnresponsiveOperationError,
+)
+from schemathesis.engine.run import PhaseName
 
 from conformance.contract import Contract
 from conformance.errors import UserError
@@ -38,6 +45,7 @@ from conformance.suite.collector import Collector, exchange_of_response
 from conformance.suite.fixtures import Fixtures
 from conformance.suite.generation import Rename, generation_document
 from conformance.suite.options import SuiteOptions
+from conformance.suite.run_errors import describe, one_line
 from conformance.suite.target import TokenSource
 from conformance.suite.transport import TokenBucket, Transport
 
@@ -46,6 +54,10 @@ __all__ = ["build_schema", "run_engine", "schemathesis_config"]
 POSITIVE_DATA_STATUSES = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 _PHASE_NAMES = {"examples": "examples", "coverage": "coverage", "fuzzing": "fuzzing",
                 "stateful": "stateful"}
+# Errors that are the target's doing (no answer, an answer that never came, a server that
+# went away): reported as problems. Every other error of the engine fails the run.
+_TARGET_ERRORS = (requests.RequestException, ServerUnavailable, UnhealthyAPIError,
+                  UnresponsiveOperationError)
 
 
 class _BucketLimiter(Limiter):
@@ -184,6 +196,14 @@ def _origin(phase: Any) -> str:
     return _PHASE_NAMES.get(str(phase.value if hasattr(phase, "value") else phase), "check")
 
 
+def _phase_name(phase: Any) -> str:
+    """``examples``, ``coverage``, ... of a PhaseName or a Phase; "" for none."""
+    if phase is None:
+        return ""
+    name = phase if isinstance(phase, PhaseName) else phase.name
+    return str(name.value)
+
+
 def run_engine(schema: Any, collector: Collector) -> Iterator[events.Event]:
     """Run every phase; each finished scenario is collected before its event is yielded."""
     stream = from_schema(schema).execute()
@@ -198,8 +218,10 @@ def _translate(ev: Any, collector: Collector, started: dict[str, float]
         name = _PHASE_NAMES[ev.phase.name.value]
         started.setdefault(name, time.monotonic())
         yield events.PhaseStarted(name)
-    elif isinstance(ev, st_events.PhaseFinished) and ev.phase.name.value in _PHASE_NAMES:
-        name = _PHASE_NAMES[ev.phase.name.value]
+    elif isinstance(ev, st_events.PhaseFinished) and (ev.phase.name.value in _PHASE_NAMES or
+                                                      str(ev.status.value) == "error"):
+        # Schemathesis' own phases (probing, schema analysis, ...) only when they failed
+        name = _phase_name(ev.phase)
         reason = ev.phase.skip_reason
         seconds = time.monotonic() - started.pop(name, time.monotonic())
         yield events.PhaseFinished(name, str(ev.status.value), seconds,
@@ -207,13 +229,24 @@ def _translate(ev: Any, collector: Collector, started: dict[str, float]
     elif isinstance(ev, st_events.ScenarioFinished):
         yield from _scenario(ev, collector)
     elif isinstance(ev, st_events.NonFatalError):
-        yield events.Problem(ev.label, f"{ev.info.title}: {ev.info.message}".strip())
+        yield _non_fatal(ev)
     elif isinstance(ev, st_events.FatalError):
-        yield events.Problem("engine", f"{type(ev.exception).__name__}: {ev.exception}")
+        yield events.InternalError("engine", "Schemathesis", describe(ev.exception))
     elif isinstance(ev, st_events.Interrupted):
         yield events.Interrupted()
     elif isinstance(ev, st_events.EngineFinished):
         yield events.EngineDone(str(ev.stop_reason.value), ev.running_time)
+
+
+def _non_fatal(ev: Any) -> events.Event:
+    """A Schemathesis error that did not stop the engine: a problem when the target caused
+    it, an internal error (the run fails) otherwise."""
+    phase = _phase_name(ev.phase)
+    text = one_line(f"{ev.info.title}: {ev.info.message}")
+    if isinstance(ev.value, _TARGET_ERRORS):
+        return events.Problem(ev.label, text, phase)
+    return events.InternalError(f"{phase} phase" if phase else "engine", ev.label or "-", text,
+                                phase)
 
 
 def _scenario(ev: Any, collector: Collector) -> Iterator[events.Event]:

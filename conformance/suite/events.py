@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from conformance.findings import Finding
 
-__all__ = ["EngineDone", "Event", "FindingRaised", "Interrupted", "PhaseFinished",
-           "PhaseStarted", "Problem", "ScenarioDone", "Skipped"]
+__all__ = ["EngineDone", "Event", "FindingRaised", "InternalError", "Interrupted",
+           "PhaseFinished", "PhaseStarted", "Problem", "ScenarioDone", "Skipped"]
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,22 @@ class FindingRaised(Event):
 
 @dataclass(frozen=True)
 class Problem(Event):
-    """An operational problem that did not stop the run (schema error, network error)."""
+    """A problem of the target that did not stop the run (a network error, a timeout)."""
 
     where: str
     message: str
+    phase: str = ""
+
+
+@dataclass(frozen=True)
+class InternalError(Event):
+    """The run itself failed somewhere (Schemathesis or Hypothesis raised, a phase ended in
+    error, a check or probe crashed): the run goes on, but exits 3."""
+
+    what: str  # "coverage phase", "engine", "check contract_response", "probe lifecycle"
+    where: str  # "METHOD /path" as Schemathesis names the operation, a probe, a stage
+    message: str  # one line
+    phase: str = ""
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,11 @@ class Progress:
             if key not in self._problems:
                 self._problems.add(key)
                 self.line(f"problem: {_short(key)}")
+        elif isinstance(ev, events.InternalError):
+            key = f"{ev.what} at {ev.where}: {ev.message}"
+            if key not in self._problems:
+                self._problems.add(key)
+                self.line(f"ERROR {_short(key, 160)}")
         elif isinstance(ev, events.Interrupted):
             self.line("interrupted: cleaning up, then writing what was found")
         self._status()

@@ -25,13 +25,14 @@ from conformance.findings_io import FindingsWriter
 from conformance.spec_loader import SPEC_DIR
 from conformance.suite import events
 from conformance.suite.checks import DISABLED_CHECKS, CheckContext, evidence_of
-from conformance.suite.cleanup import Cleanup, CleanupApi
+from conformance.suite.cleanup import Cleanup, CleanupApi, CleanupReport
 from conformance.suite.collector import Collector, FindingSink
 from conformance.suite.engine import build_schema, run_engine
 from conformance.suite.fixtures import make_fixtures
-from conformance.suite.options import SuiteOptions
+from conformance.suite.options import ALL_PHASES, SuiteOptions
 from conformance.suite.probes import PROBES, ProbeContext
 from conformance.suite.progress import Progress
+from conformance.suite.run_errors import RunErrors, describe
 from conformance.suite.summary import RunSummary, new_stats
 from conformance.suite.target import Target, TokenSource
 from conformance.suite.transport import RetryPolicy, TokenBucket, Transport
@@ -108,7 +109,9 @@ class _Run:
                                    lambda: self.tokens.secrets)
         self.cleanup = Cleanup(self.contract, target.base_path)
         self.stats = new_stats(self.contract)
-        self.collector = Collector(self.checks, self.sink, self.cleanup, self.stats)
+        self.errors = RunErrors()
+        self.collector = Collector(self.checks, self.sink, self.cleanup, self.stats,
+                                   self.errors)
         self.transport.on_exchange = self.collector.exchange
         self.transport.on_unanswered = self.cleanup.unanswered
         self.transport.target = target.base_url
@@ -117,6 +120,19 @@ class _Run:
                                   self.sink.occurrences, seed=options.seed,
                                   readonly=options.readonly)
         self.phase_skips: dict[str, list[str]] = {}  # operation -> why a phase skipped it
+        self._reported: set[str] = set()  # phases that said why they had an error
+        self.phase_now = ""  # the Schemathesis phase running ("coverage phase"), if any
+
+    def fail(self, what: str, where: str, exc: BaseException) -> None:
+        """An internal error outside the engine: recorded (the run will exit 3), shown."""
+        error = self.errors.exception(what, where, exc)
+        self.emit(events.InternalError(error.what, error.where, error.message))
+
+    def _operation(self, label: str) -> str | None:
+        """The operationId of a "METHOD /path" label, when it names one."""
+        method, _, path = label.partition(" ")
+        op = self.contract.operation_for(method, path) if path.startswith("/") else None
+        return op.operation_id if op else None
 
     def phases(self) -> None:
         fixtures = make_fixtures(self.options.target, self.transport, self.tokens,
@@ -126,10 +142,17 @@ class _Run:
         self.summary.notes += [r.describe() for r in renames]
         for ev in run_engine(schema, self.collector):
             self.emit(ev)
-            if isinstance(ev, events.PhaseFinished):
-                self.summary.phase_times[ev.name] = ev.seconds
+            if isinstance(ev, events.PhaseStarted):
+                self.phase_now = f"{ev.name} phase"
+            elif isinstance(ev, events.PhaseFinished):
+                self.phase_now = ""
+                self._phase_finished(ev)
+            elif isinstance(ev, events.InternalError):
+                self._reported.add(ev.phase)
+                self.errors.add(ev.what, ev.where, ev.message, self._operation(ev.where))
             elif isinstance(ev, events.Problem):
-                self.summary.errors.append(f"{ev.where}: {ev.message}"[:500])
+                self._reported.add(ev.phase)
+                self.summary.problems.append(f"{ev.where}: {ev.message}"[:500])
             elif isinstance(ev, events.Skipped):
                 self._skipped(ev)
             elif isinstance(ev, events.EngineDone):
@@ -139,11 +162,18 @@ class _Run:
             elif isinstance(ev, events.Interrupted):
                 raise KeyboardInterrupt
 
+    def _phase_finished(self, ev: events.PhaseFinished) -> None:
+        if ev.name in ALL_PHASES:
+            self.summary.phase_times[ev.name] = ev.seconds
+        if ev.status == "error" and ev.name not in self._reported:  # never silently
+            error = self.errors.add(f"{ev.name} phase", ev.name,
+                                    "ended in error without saying why")
+            self.emit(events.InternalError(error.what, error.where, error.message, ev.name))
+
     def _skipped(self, ev: events.Skipped) -> None:
-        method, _, path = ev.label.partition(" ")
-        op = self.contract.operation_for(method, path) if path else None
-        if op is not None:
-            self.phase_skips.setdefault(op.operation_id, []).append(f"{ev.phase}: {ev.reason}")
+        op_id = self._operation(ev.label)
+        if op_id is not None:
+            self.phase_skips.setdefault(op_id, []).append(f"{ev.phase}: {ev.reason}")
 
     def probes(self) -> None:
         ctx = ProbeContext(self.options.target, self.transport, self.tokens, self.sink,
@@ -156,12 +186,11 @@ class _Run:
             before = self.collector_calls()
             try:
                 probe.run(ctx)
-            except UserError as exc:
-                self.summary.errors.append(f"probe {name}: {exc}")
-            except Exception as exc:  # an answer the probe could not read: note it, go on
-                problem = f"probe {name} stopped: {type(exc).__name__}: {exc}"
-                self.summary.errors.append(problem)
-                self.emit(events.Problem(name, problem))
+            except UserError as exc:  # the target: no answer, a timeout, a refused token
+                self.summary.problems.append(f"probe {name}: {exc}")
+                self.emit(events.Problem(f"probe {name}", str(exc), "probes"))
+            except Exception as exc:  # the probe itself failed: the run fails, the rest runs
+                self.fail(f"probe {name}", name, exc)
             self.emit(events.ScenarioDone("probe", name, self.collector_calls() - before, 0))
         self.summary.notes += ctx.notes
         self.emit(events.PhaseFinished("probes", "success", time.monotonic() - started))
@@ -176,12 +205,17 @@ class _Run:
             return
         self.emit(events.PhaseStarted("cleanup"))
         started = time.monotonic()
-        report = self.cleanup.run(self.cleanup_api)
+        try:
+            report = self.cleanup.run(self.cleanup_api)
+        except Exception as exc:  # cleanup itself crashed: what it left is unknown
+            self.fail("cleanup", "deleting what the run created", exc)
+            report = CleanupReport(failed=[f"cleanup stopped: {describe(exc)}"])
         self.summary.cleanup = {"created": self.cleanup.created,
                                 "deleted_at_end": report.deleted,
                                 "already_gone": report.already_gone, "failed": report.failed}
         for failure in report.failed:
-            self.summary.errors.append(f"cleanup: could not delete {failure}")
+            resource, _, why = failure.partition(": ")
+            self.errors.add("cleanup", resource, f"could not delete it: {why or failure}")
         self.emit(events.PhaseFinished("cleanup", "failure" if report.failed else "success",
                                        time.monotonic() - started,
                                        f"{report.deleted} deleted"))
@@ -214,6 +248,17 @@ def _notes(options: SuiteOptions, contract: Contract) -> list[str]:
     return notes + list(options.extra_notes)
 
 
+def _stage(run: _Run, what: str, where: str, step: Callable[[], None]) -> None:
+    """Run one stage; an exception of the suite itself (not the user's or the target's
+    UserError, not Ctrl-C) fails the run and lets the next stage go on."""
+    try:
+        step()
+    except UserError:
+        raise
+    except Exception as exc:
+        run.fail(what, run.phase_now or where, exc)
+
+
 def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> RunResult:
     """Run the suite; findings and summary go to ``options.out``. UserError on a target
     that cannot be tested (unreachable, wrong URL, refused credentials)."""
@@ -227,10 +272,11 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
             try:
                 check_connection(options.target, run.tokens, run.transport)
                 if not options.readonly:
-                    run.cleanup.snapshot(run.cleanup_api)
-                run.phases()
+                    _stage(run, "cleanup", "listing what existed before the run",
+                           lambda: run.cleanup.snapshot(run.cleanup_api))
+                _stage(run, "engine", "the Schemathesis phases", run.phases)
                 if options.probes:
-                    run.probes()
+                    _stage(run, "probes", "running the probes", run.probes)
             except KeyboardInterrupt:
                 interrupted = True
                 progress.handle(events.Interrupted())
@@ -252,6 +298,7 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
             summary.skipped[op] = (READ_ONLY if options.readonly and stats.method != "GET"
                                    else "; ".join(run.phase_skips.get(op, [])) or "no case "
                                    "was generated")
+    summary.errors = run.errors.items()
     summary.write(options.out / "summary.json")
     samples = {op: evidence_of(s.sample, run.tokens.secrets)
                for op, s in run.stats.items() if s.sample is not None}

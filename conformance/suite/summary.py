@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance.contract import Contract
 from conformance.findings import Finding
+from conformance.suite.run_errors import RunError
 from conformance.suite.transport import Exchange
 
 __all__ = ["OperationStats", "RunSummary", "render_table"]
@@ -65,7 +66,9 @@ class RunSummary:
     readonly: bool = False
     skipped: dict[str, str] = field(default_factory=dict)  # operation -> why not tested
     notes: list[str] = field(default_factory=list)  # overlays, workarounds, disabled checks
-    errors: list[str] = field(default_factory=list)  # operational problems, non-fatal
+    # internal errors: the run itself failed there (exit 3), see conformance.suite.run_errors
+    errors: list[RunError] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the target's: timeouts, no answer
     phase_times: dict[str, float] = field(default_factory=dict)
     cleanup: dict[str, Any] = field(default_factory=dict)
     stateful_sequences: int = 0
@@ -92,6 +95,10 @@ class RunSummary:
     def findings_of(self, operation_id: str) -> list[Finding]:
         return [f for f in self.findings if f.operation_id == operation_id]
 
+    def errors_of(self, operation_id: str | None) -> list[RunError]:
+        """Internal errors tied to this operation (``None``: those tied to none)."""
+        return [e for e in self.errors if e.operation == operation_id]
+
     def to_json(self) -> dict[str, Any]:
         ops = {}
         for op_id, s in sorted(self.operations.items()):
@@ -102,6 +109,7 @@ class RunSummary:
                 "statuses": dict(s.statuses),
                 "violations": sum(1 for f in found if not f.is_drift),
                 "drift": sum(1 for f in found if f.is_drift),
+                "errors": len(self.errors_of(op_id)),
                 **({"skipped": self.skipped[op_id]} if op_id in self.skipped else {}),
             }
         return {
@@ -115,7 +123,10 @@ class RunSummary:
                     "violations": len(self.violations), "drift": len(self.drift),
                     "phase_times_s": {k: round(v, 2) for k, v in self.phase_times.items()},
                     "transport": self.transport,
-                    "cleanup": self.cleanup, "notes": self.notes, "errors": self.errors},
+                    "cleanup": self.cleanup, "notes": self.notes,
+                    "error_count": len(self.errors),
+                    "errors": [e.to_json() for e in self.errors],
+                    "problems": self.problems},
             "findings": [{"fingerprint": f.fingerprint, "kind": str(f.kind),
                           "operation_id": f.operation_id, "status": f.status,
                           "occurrences": self.occurrences.get(f.fingerprint, 1),
@@ -139,6 +150,9 @@ def render_table(summary: RunSummary) -> str:
         drift = len(found) - viol
         phases = " ".join(f"{p[:2]}{s.by_origin[p]}" for p in PHASES if s.by_origin[p])
         mark = "" if s.exercised else f"  NOT EXERCISED ({summary.skipped.get(op_id, '?')})"
+        failed = summary.errors_of(op_id)
+        if failed:
+            mark += f"  ERROR ({', '.join(dict.fromkeys(e.what for e in failed))})"
         lines.append(f"{op_id:<36} {s.calls:>6} {s.statuses['2xx']:>5} {s.sequences:>5} "
                      f"{viol:>5} {drift:>5}  {phases}{mark}")
     total = len(summary.operations)
@@ -147,6 +161,9 @@ def render_table(summary: RunSummary) -> str:
                  f"{summary.stateful_sequences} stateful sequences, "
                  f"{len(summary.violations)} violation(s), {len(summary.drift)} drift, "
                  f"{summary.wall_time:.1f} s")
+    if summary.errors:
+        lines.append(f"RUN FAILED: {len(summary.errors)} internal error(s), so these counts "
+                     "and verdicts are incomplete (listed below)")
     t = summary.transport
     if any(t.values()):
         lines.append(f"transport: {t.get('retries', 0):g} request(s) retried after 429/5xx "
