@@ -20,6 +20,7 @@ from conformance.suite.cleanup import Cleanup, CleanupApi
 from conformance.suite.collector import FindingSink
 from conformance.suite.generation import generation_document
 from conformance.suite.probes import bodies
+from conformance.suite.run_errors import RunErrors
 from conformance.suite.summary import RunSummary, new_stats, render_table
 from conformance.suite.target import Credentials, Target, target_from
 from conformance.suite.transport import (
@@ -409,10 +410,13 @@ def test_a_check_that_raises_is_a_finding_not_a_crash(monkeypatch: pytest.Monkey
         raise UnicodeEncodeError("utf-8", "\ud83d", 0, 1, "surrogates not allowed")
 
     monkeypatch.setitem(checks.EXCHANGE_CHECKS, "contract_response", broken)
+    crashed: list[tuple[str, str]] = []
     found = checks.run_exchange_checks(_ctx(), _exchange("GET", P + "/apps", None),
-                                       lambda fp: False)
+                                       lambda fp: False,
+                                       lambda name, ex, exc: crashed.append((name, ex.url)))
     assert [f.kind for f in found] == [Kind.VALIDATION_ERROR]
     assert found[0].operation_id == "App_ListApps" and "UnicodeEncodeError" in found[0].message
+    assert crashed == [("contract_response", "http://h" + P + "/apps")]  # the run: exit 3
 
 
 def test_every_mapped_check_is_a_schemathesis_check() -> None:
@@ -470,6 +474,44 @@ def test_summary_table_lists_every_operation() -> None:
     assert all(op in table for op in C.operations)
     assert "1/33 operations exercised, 1 calls" in table
     assert summary.to_json()["operations"]["App_GetApp"]["calls"] == 1
+
+
+def test_run_errors_are_one_line_and_counted_once() -> None:
+    errors = RunErrors()
+    for _ in range(2):
+        errors.exception("probe walk", "walk", KeyError("next_page_token"))
+    errors.add("coverage phase", "GET /x", "Runtime Error: first line\n  second line",
+               "App_ListApps")
+    first, second = errors.items()
+    assert first.count == 2 and first.line() == \
+        "probe walk at walk: KeyError: 'next_page_token' (2 times)"
+    assert second.message == "Runtime Error: first line" and len(errors) == 2
+    summary = RunSummary("unit", "r1", new_stats(C), [], {}, errors=errors.items())
+    data = summary.to_json()
+    assert data["run"]["error_count"] == 2 and data["run"]["errors"][1]["operation"] == \
+        "App_ListApps"
+    assert data["operations"]["App_ListApps"]["errors"] == 1
+    table = render_table(summary)
+    assert "RUN FAILED: 2 internal error(s)" in table
+    assert next(ln for ln in table.splitlines() if ln.startswith("App_ListApps ")).endswith(
+        "ERROR (coverage phase)")
+
+
+def test_junit_error_beside_a_failure_and_counted() -> None:
+    import xml.etree.ElementTree as ET
+
+    from conformance.reports.output import Case, junit_xml
+
+    root = ET.fromstring(junit_xml("s", [
+        Case("c", "both", failure="1 violation", error="engine at x: boom"),
+        Case("c", "error only", skipped="not exercised", error="probe at y: boom"),
+        Case("c", "passed")]))
+    suite = root.find("testsuite")
+    assert suite is not None and (suite.get("failures"), suite.get("errors"),
+                                  suite.get("skipped")) == ("1", "2", "0")
+    assert root.get("errors") == "2"
+    cases = {tc.get("name"): [child.tag for child in tc] for tc in suite.iter("testcase")}
+    assert cases == {"both": ["failure", "error"], "error only": ["error"], "passed": []}
 
 
 def test_target_label() -> None:
