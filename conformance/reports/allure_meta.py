@@ -20,7 +20,7 @@ from conformance.findings import CATEGORIES, Finding
 if TYPE_CHECKING:
     from conformance.contract import Contract
 
-__all__ = ["categories", "environment", "executor", "meta_files"]
+__all__ = ["categories", "environment", "executor", "meta_files", "with_properties"]
 
 # category -> statuses it applies to (drift and "not checked" are written as broken)
 _BROKEN = {"drift", "not checked"}
@@ -97,6 +97,14 @@ def executor(variables: Mapping[str, str]) -> dict[str, object]:
     if variables.get("ALLURE_REPORT_URL"):
         out["reportUrl"] = variables["ALLURE_REPORT_URL"]
     return out
+
+
+def with_properties(raw: bytes, extra: Mapping[str, str]) -> bytes:
+    """``environment.properties`` with ``extra`` first, replacing the lines of its keys."""
+    lines = [ln for ln in raw.decode("utf-8").splitlines()
+             if ln.partition("=")[0] not in extra]
+    head = [f"{k}={_escape(v)}" for k, v in extra.items()]
+    return ("\n".join(head + lines) + "\n").encode("utf-8")
 
 
 def meta_files(findings: Iterable[Finding], contract: Contract | None,
