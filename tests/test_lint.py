@@ -17,7 +17,7 @@ import yaml
 from conformance.errors import UserError
 from conformance.findings import Finding, Kind, Source
 from conformance.lint import RULES, lint_document, lint_file, rule_of, summary_line, text_report
-from conformance.lint_core import Spec
+from conformance.lint.model import Spec
 from conformance.spec_loader import DEFAULT_SPEC, load_document
 
 # -- the real spec ----------------------------------------------------------------------------

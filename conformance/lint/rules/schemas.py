@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.findings import Finding
-from conformance.lint_core import (
+from conformance.lint.model import (
     COMBINATORS,
     SchemaNode,
     Spec,

@@ -1,6 +1,6 @@
 """Find things in an OpenAPI document by JSON pointer: objects, schemas, references.
 
-Pure functions over the plain document (dicts and lists); :class:`conformance.lint_core.Spec`
+Pure functions over the plain document (dicts and lists); :class:`conformance.lint.model.Spec`
 caches their results. Example values, defaults and enums are instance data, not
 structure: the walkers never look for schemas or ``$ref``s inside them.
 """

@@ -3,10 +3,9 @@
 Every check is a small function ``rule(spec) -> Iterable[Finding]`` listed in :data:`RULES`;
 each finding is a ``spec_defect`` from source ``lint`` whose ``evidence["rule"]`` names the
 sub-kind (``example-invalid``, ``oneof-ambiguous``, ...). The rules live in
-:mod:`conformance.lint_examples`, :mod:`~conformance.lint_schemas`,
-:mod:`~conformance.lint_structure`, :mod:`~conformance.lint_text` and
-:mod:`~conformance.lint_prose`; the model they share (:class:`~conformance.lint_core.Spec`)
-in :mod:`conformance.lint_core`, the document walkers in :mod:`conformance.lint_walk`.
+:mod:`conformance.lint.rules`, one module per family; the model they share
+(:class:`~conformance.lint.model.Spec`) in :mod:`conformance.lint.model`, the document
+walkers in :mod:`conformance.lint.walk`.
 
 Lint reads the original spec as given: overlays are never applied here.
 """
@@ -18,36 +17,36 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance import lint_examples, lint_prose, lint_schemas, lint_structure, lint_text
 from conformance.findings import Finding, Kind, Source
-from conformance.lint_core import Rule, Spec
+from conformance.lint.model import Rule, Spec
+from conformance.lint.rules import copy_paste, examples, prose, schemas, structure, validity
 from conformance.spec_loader import load_document
 
 __all__ = ["RULES", "lint_document", "lint_file", "rule_of", "summary_line", "text_report"]
 
 RULES: tuple[Rule, ...] = (
-    lint_structure.openapi_validator,
-    lint_structure.ref_unresolved,
-    lint_structure.schema_invalid,
-    lint_examples.examples_valid,
-    lint_schemas.required_undefined,
-    lint_schemas.ambiguous_one_of,
-    lint_schemas.default_invalid,
-    lint_schemas.enum_type_mismatch,
-    lint_schemas.enum_missing,
-    lint_schemas.format_mismatch,
-    lint_schemas.type_missing,
-    lint_structure.path_parameters,
-    lint_structure.no_success_response,
-    lint_structure.duplicate_operation_id,
-    lint_structure.ref_sibling_ignored,
-    lint_structure.unused_component,
-    lint_text.duplicate_response_text,
-    lint_text.copied_text,
-    lint_text.description_names_other,
-    lint_prose.map_values_undefined,
-    lint_prose.required_mismatch,
-    lint_prose.limit_not_in_schema,
+    validity.openapi_validator,
+    validity.ref_unresolved,
+    validity.schema_invalid,
+    examples.examples_valid,
+    schemas.required_undefined,
+    schemas.ambiguous_one_of,
+    schemas.default_invalid,
+    schemas.enum_type_mismatch,
+    schemas.enum_missing,
+    schemas.format_mismatch,
+    schemas.type_missing,
+    structure.path_parameters,
+    structure.no_success_response,
+    structure.duplicate_operation_id,
+    structure.ref_sibling_ignored,
+    structure.unused_component,
+    copy_paste.duplicate_response_text,
+    copy_paste.copied_text,
+    copy_paste.description_names_other,
+    prose.map_values_undefined,
+    prose.required_mismatch,
+    prose.limit_not_in_schema,
 )
 
 

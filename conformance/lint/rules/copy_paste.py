@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.findings import Finding
-from conformance.lint_core import Spec, as_dict, child, split_pointer
+from conformance.lint.model import Spec, as_dict, child, quote_text, split_pointer
 
 __all__ = ["copied_text", "description_names_other", "duplicate_response_text"]
 
@@ -30,11 +30,6 @@ def norm_text(text: str) -> str:
     """Whitespace-collapsed, lower-case text without a leading "Optional."/"Required."."""
     text = re.sub(r"\s+", " ", text).strip().lower()
     return re.sub(r"^(optional|required)( parameter)?\s*[.:]\s*", "", text).rstrip(".")
-
-
-def quote_text(text: str, limit: int = 80) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return f'"{text if len(text) <= limit else text[:limit - 1] + "…"}"'
 
 
 def names_in(text: str) -> set[str]:

@@ -12,8 +12,7 @@ import re
 from collections.abc import Iterator
 
 from conformance.findings import Finding
-from conformance.lint_core import Spec, as_dict, as_list, child, split_pointer
-from conformance.lint_text import quote_text
+from conformance.lint.model import Spec, as_dict, as_list, child, quote_text, split_pointer
 
 __all__ = ["limit_not_in_schema", "map_values_undefined", "required_mismatch"]
 

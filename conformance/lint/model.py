@@ -2,7 +2,7 @@
 
 A rule is a plain function ``rule(spec) -> Iterable[Finding]`` (see :mod:`conformance.lint`).
 ``Spec`` gives rules what they share: JSON-pointer lookups, ``$ref`` resolution, every schema
-object in the document (:class:`~conformance.lint_walk.SchemaNode`), cached JSON Schema
+object in the document (:class:`~conformance.lint.walk.SchemaNode`), cached JSON Schema
 2020-12 validators for any schema pointer, human labels, and :meth:`Spec.finding` to build a
 ``spec_defect``. Nothing here is module-global state: caches live on the ``Spec`` instance.
 """
@@ -10,6 +10,7 @@ object in the document (:class:`~conformance.lint_walk.SchemaNode`), cached JSON
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ import jsonschema_rs
 
 from conformance.errors import UserError
 from conformance.findings import Finding, Kind, Severity, Source, json_pointer
-from conformance.lint_walk import (
+from conformance.lint.walk import (
     SCHEMA_LISTS,
     SchemaNode,
     as_dict,
@@ -43,6 +44,7 @@ __all__ = [
     "as_list",
     "child",
     "keyword_pointer",
+    "quote_text",
     "split_pointer",
 ]
 
@@ -66,6 +68,12 @@ Rule = Callable[["Spec"], Iterable[Finding]]
 def keyword_pointer(error: Any) -> str:
     """Absolute pointer (into the document) of the schema keyword a validation error names."""
     return json_pointer(error.schema_path)
+
+
+def quote_text(text: str, limit: int = 80) -> str:
+    """``text`` whitespace-collapsed, cut to ``limit`` characters and in double quotes."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return f'"{text if len(text) <= limit else text[:limit - 1] + "…"}"'
 
 
 def _refuse_retrieval(uri: str) -> Any:
