@@ -315,8 +315,22 @@ def test_rule_positive_case(rule: str, mutate: Callable[[dict[str, Any]], None],
     assert len({f.fingerprint for f in findings}) == len(findings)
 
 
+def test_rules_are_registered_in_the_order_they_run() -> None:
+    # The order of the rules is the order of the findings in every output: keep it.
+    assert RULES.names() == (
+        "openapi_validator", "ref_unresolved", "schema_invalid", "examples_valid",
+        "required_undefined", "ambiguous_one_of", "default_invalid", "enum_type_mismatch",
+        "enum_missing", "format_mismatch", "type_missing", "path_parameters",
+        "no_success_response", "duplicate_operation_id", "ref_sibling_ignored",
+        "unused_component", "duplicate_response_text", "copied_text",
+        "description_names_other", "map_values_undefined", "required_mismatch",
+        "limit_not_in_schema")
+    assert [entry.name for entry in RULES.running_in("lint")] == list(RULES.names())
+    assert all(entry.kinds == {Kind.SPEC_DEFECT} and entry.doc for entry in RULES)
+
+
 def test_every_registered_rule_has_a_positive_case() -> None:
-    silent = set(RULES)
+    silent = {entry.obj for entry in RULES}
     for _, mutate, _ in RULE_CASES:
         doc = clean_doc()
         mutate(doc)
@@ -347,7 +361,7 @@ def test_a_crashing_rule_becomes_a_finding_and_the_others_still_run() -> None:
 
     doc = clean_doc()
     patch(THING, "required", ["id", "name"])(doc)
-    findings = lint_document(doc, (broken, *RULES))
+    findings = lint_document(doc, (broken, *(entry.obj for entry in RULES)))
     assert rule_of(findings[0]) == "lint-error" and findings[0].kind is Kind.VALIDATION_ERROR
     assert "broken" in findings[0].message and "boom" in findings[0].message
     assert "required-undefined" in {rule_of(f) for f in findings}

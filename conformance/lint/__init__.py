@@ -1,11 +1,12 @@
 """Spec lint: check the OpenAPI document against itself, before testing anything.
 
-Every check is a small function ``rule(spec) -> Iterable[Finding]`` listed in :data:`RULES`;
-each finding is a ``spec_defect`` from source ``lint`` whose ``evidence["rule"]`` names the
-sub-kind (``example-invalid``, ``oneof-ambiguous``, ...). The rules live in
-:mod:`conformance.lint.rules`, one module per family; the model they share
-(:class:`~conformance.lint.model.Spec`) in :mod:`conformance.lint.model`, the document
-walkers in :mod:`conformance.lint.walk`.
+Every check is a small function ``rule(spec) -> Iterable[Finding]`` registered in
+:data:`RULES` (a :class:`conformance.registry.Registry`; its order is the order of the
+findings); each finding is a ``spec_defect`` from source ``lint`` whose ``evidence["rule"]``
+names the sub-kind (``example-invalid``, ``oneof-ambiguous``, ...). The rules live in
+:mod:`conformance.lint.rules`, one module per family, and register themselves when this
+package imports them; the model they share (:class:`~conformance.lint.model.Spec`) is in
+:mod:`conformance.lint.model`, the document walkers in :mod:`conformance.lint.walk`.
 
 Lint reads the original spec as given: overlays are never applied here.
 """
@@ -17,45 +18,36 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import conformance.lint.rules  # noqa: F401 - importing the rule modules registers them
 from conformance.findings import Finding, Kind, Source
-from conformance.lint.model import Rule, Spec
-from conformance.lint.rules import copy_paste, examples, prose, schemas, structure, validity
+from conformance.lint.model import RULES, Rule, Spec
 from conformance.spec_loader import load_document
 
-__all__ = ["RULES", "lint_document", "lint_file", "rule_of", "summary_line", "text_report"]
-
-RULES: tuple[Rule, ...] = (
-    validity.openapi_validator,
-    validity.ref_unresolved,
-    validity.schema_invalid,
-    examples.examples_valid,
-    schemas.required_undefined,
-    schemas.ambiguous_one_of,
-    schemas.default_invalid,
-    schemas.enum_type_mismatch,
-    schemas.enum_missing,
-    schemas.format_mismatch,
-    schemas.type_missing,
-    structure.path_parameters,
-    structure.no_success_response,
-    structure.duplicate_operation_id,
-    structure.ref_sibling_ignored,
-    structure.unused_component,
-    copy_paste.duplicate_response_text,
-    copy_paste.copied_text,
-    copy_paste.description_names_other,
-    prose.map_values_undefined,
-    prose.required_mismatch,
-    prose.limit_not_in_schema,
-)
+__all__ = [
+    "RULES",
+    "Rule",
+    "Spec",
+    "lint_document",
+    "lint_file",
+    "registered_rules",
+    "rule_of",
+    "summary_line",
+    "text_report",
+]
 
 
-def lint_document(doc: dict[str, Any], rules: Sequence[Rule] = RULES) -> list[Finding]:
-    """All spec defects ``rules`` find in ``doc``, one per fingerprint, in rule order."""
+def registered_rules() -> list[Rule]:
+    """Every rule in :data:`RULES` that runs in lint, in registration order."""
+    return [entry.obj for entry in RULES.running_in("lint")]
+
+
+def lint_document(doc: dict[str, Any], rules: Iterable[Rule] | None = None) -> list[Finding]:
+    """All spec defects ``rules`` (default: :func:`registered_rules`) find in ``doc``, one per
+    fingerprint, in rule order."""
     spec = Spec(doc)
     seen: set[str] = set()
     findings = []
-    for rule in rules:
+    for rule in registered_rules() if rules is None else rules:
         for finding in _run(rule, spec):
             if finding.fingerprint not in seen:
                 seen.add(finding.fingerprint)
@@ -75,7 +67,7 @@ def _run(rule: Rule, spec: Spec) -> list[Finding]:
             "were skipped.", evidence={"rule": "lint-error"})]
 
 
-def lint_file(path: str | Path, rules: Sequence[Rule] = RULES) -> list[Finding]:
+def lint_file(path: str | Path, rules: Iterable[Rule] | None = None) -> list[Finding]:
     """Lint the spec file at ``path``; a missing or non-OpenAPI file raises UserError."""
     return lint_document(load_document(path), rules)
 

@@ -1,10 +1,12 @@
 """The model every lint rule reads: one :class:`Spec` wrapping the OpenAPI document.
 
-A rule is a plain function ``rule(spec) -> Iterable[Finding]`` (see :mod:`conformance.lint`).
+A rule is a plain function ``rule(spec) -> Iterable[Finding]`` registered in :data:`RULES`
+(see :mod:`conformance.lint`).
 ``Spec`` gives rules what they share: JSON-pointer lookups, ``$ref`` resolution, every schema
 object in the document (:class:`~conformance.lint.walk.SchemaNode`), cached JSON Schema
 2020-12 validators for any schema pointer, human labels, and :meth:`Spec.finding` to build a
-``spec_defect``. Nothing here is module-global state: caches live on the ``Spec`` instance.
+``spec_defect``. Apart from the :data:`RULES` registry, nothing here is module-global state:
+caches live on the ``Spec`` instance.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ from conformance.lint.walk import (
     split_pointer,
     walk_schemas,
 )
+from conformance.registry import Registry
 
 __all__ = [
     "COMBINATORS",
     "HTTP_METHODS",
     "Operation",
+    "RULES",
     "Rule",
     "SchemaNode",
     "Spec",
@@ -63,6 +67,9 @@ SEVERITY: dict[str, Severity] = {
 }
 
 Rule = Callable[["Spec"], Iterable[Finding]]
+# Every lint rule, in the order it runs, which is the order of the findings. The modules of
+# conformance.lint.rules register theirs (kinds {spec_defect}, where {lint}) when imported.
+RULES: Registry[Rule] = Registry("lint rule")
 
 
 def keyword_pointer(error: Any) -> str:

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.findings import Finding
-from conformance.lint.model import Spec, as_dict, child, quote_text, split_pointer
+from conformance.findings import Finding, Kind
+from conformance.lint.model import RULES, Spec, as_dict, child, quote_text, split_pointer
 
 __all__ = ["copied_text", "description_names_other", "duplicate_response_text"]
 
@@ -96,6 +96,7 @@ def _has_prose(value: Any) -> bool:
     return isinstance(value, str) and " " in value.strip()
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def duplicate_response_text(spec: Spec) -> Iterator[Finding]:
     """The same description, or the same example, on responses for different status codes;
     and an example whose `code` is not the status it documents."""
@@ -172,6 +173,7 @@ def _foreign_word(slot: _Slot, other: _Slot) -> str | None:
     return min(words) if words else None
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def copied_text(spec: Spec) -> Iterator[Finding]:
     """A title or property description copied from another schema, still naming it."""
     for keyword, rule in (("title", "duplicate-title"), ("description", "copied-description")):
@@ -221,6 +223,7 @@ def _siblings(spec: Spec) -> Iterator[tuple[str, str]]:
                 yield a, b
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def description_names_other(spec: Spec) -> Iterator[Finding]:
     """Text inside schema A that names its counterpart B (OptOut saying "opt-in"), never A."""
     for a, b in _siblings(spec):

@@ -17,8 +17,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.findings import Finding, json_pointer
-from conformance.lint.model import Spec, as_dict, as_list, child, keyword_pointer, split_pointer
+from conformance.findings import Finding, Kind, json_pointer
+from conformance.lint.model import (
+    RULES,
+    Spec,
+    as_dict,
+    as_list,
+    child,
+    keyword_pointer,
+    split_pointer,
+)
 from conformance.lint.rules.example_sites import Site, example_sites
 
 __all__ = ["examples_valid"]
@@ -207,6 +215,7 @@ def _findings(spec: Spec, site: Site, issues: list[Issue]) -> Iterator[Finding]:
                            instance_path=first.location[len(site.pointer):])
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def examples_valid(spec: Spec) -> Iterator[Finding]:
     """Every example satisfies its schema and uses only fields the schema defines."""
     for site in example_sites(spec):

@@ -11,8 +11,8 @@ import json
 import re
 from collections.abc import Iterator
 
-from conformance.findings import Finding
-from conformance.lint.model import Spec, as_dict, as_list, child, quote_text, split_pointer
+from conformance.findings import Finding, Kind
+from conformance.lint.model import RULES, Spec, as_dict, as_list, child, quote_text, split_pointer
 
 __all__ = ["limit_not_in_schema", "map_values_undefined", "required_mismatch"]
 
@@ -28,36 +28,23 @@ _LIMITS = (  # (JSON types, phrase, keyword that should hold the number); " " = 
 _MODALITY = re.compile(r"^\s*(required|optional)( parameter)?\s*[.:]", re.IGNORECASE)
 
 
-def _texts(spec: Spec) -> Iterator[tuple[str, str, str]]:
-    """(pointer of a description, its text, pointer of the schema it describes)."""
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+def map_values_undefined(spec: Spec) -> Iterator[Finding]:
+    """A description speaks of "the keys in the map" but the schema defines no values."""
     for node in spec.schema_nodes():
-        if isinstance(node.schema.get("description"), str):
-            yield child(node.pointer, "description"), node.schema["description"], node.pointer
-    for ptr, obj in spec.objects():
-        if "in" in obj and isinstance(obj.get("description"), str) and isinstance(
-                obj.get("schema"), dict):
-            yield child(ptr, "description"), obj["description"], child(ptr, "schema")
+        text = node.schema.get("description")
+        says_map = isinstance(text, str) and re.search(
+            r"\bkeys?\s+(?:in|of)\s+the\s+map\b", text, re.IGNORECASE)
+        if says_map and not any(k in node.schema for k in ("additionalProperties",
+                                                           "patternProperties", "$ref")):
+            yield spec.finding(
+                "map-values-undefined", child(node.pointer, "description"),
+                f"{spec.label(node.pointer)} is described as a map, but it declares no "
+                "`additionalProperties`, so its values are not specified.",
+                schema_path=node.pointer)
 
 
-def limit_not_in_schema(spec: Spec) -> Iterator[Finding]:
-    """A description states a limit (max 20, up to 1024 characters) the schema lacks."""
-    for dptr, text, sptr in _texts(spec):
-        _, schema = spec.deref(sptr)
-        own, schema = as_dict(spec.get(sptr)), as_dict(schema)
-        declared = own.get("type") or schema.get("type")
-        types = {declared} if isinstance(declared, str) else {
-            t for t in as_list(declared) if isinstance(t, str)}
-        for kinds, phrase, keyword in _LIMITS:
-            match = re.search(phrase.replace(" ", r"\s+"), text, re.IGNORECASE)
-            if match and types & kinds and keyword not in own and keyword not in schema:
-                yield spec.finding(
-                    "limit-not-in-schema", dptr,
-                    f"{spec.label(sptr)} says {quote_text(match[0])} in its description, but its "
-                    f"schema has no `{keyword}`, so validators and generated tests ignore it.",
-                    schema_path=sptr, evidence={"keyword": keyword, "phrase": match[0]})
-                break
-
-
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def required_mismatch(spec: Spec) -> Iterator[Finding]:
     """A description opening with "Required." or "Optional." that `required` contradicts."""
     for node in spec.schema_nodes():
@@ -83,16 +70,32 @@ def required_mismatch(spec: Spec) -> Iterator[Finding]:
                 schema_path=child(ptr, "required"))
 
 
-def map_values_undefined(spec: Spec) -> Iterator[Finding]:
-    """A description speaks of "the keys in the map" but the schema defines no values."""
+def _texts(spec: Spec) -> Iterator[tuple[str, str, str]]:
+    """(pointer of a description, its text, pointer of the schema it describes)."""
     for node in spec.schema_nodes():
-        text = node.schema.get("description")
-        says_map = isinstance(text, str) and re.search(
-            r"\bkeys?\s+(?:in|of)\s+the\s+map\b", text, re.IGNORECASE)
-        if says_map and not any(k in node.schema for k in ("additionalProperties",
-                                                           "patternProperties", "$ref")):
-            yield spec.finding(
-                "map-values-undefined", child(node.pointer, "description"),
-                f"{spec.label(node.pointer)} is described as a map, but it declares no "
-                "`additionalProperties`, so its values are not specified.",
-                schema_path=node.pointer)
+        if isinstance(node.schema.get("description"), str):
+            yield child(node.pointer, "description"), node.schema["description"], node.pointer
+    for ptr, obj in spec.objects():
+        if "in" in obj and isinstance(obj.get("description"), str) and isinstance(
+                obj.get("schema"), dict):
+            yield child(ptr, "description"), obj["description"], child(ptr, "schema")
+
+
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+def limit_not_in_schema(spec: Spec) -> Iterator[Finding]:
+    """A description states a limit (max 20, up to 1024 characters) the schema lacks."""
+    for dptr, text, sptr in _texts(spec):
+        _, schema = spec.deref(sptr)
+        own, schema = as_dict(spec.get(sptr)), as_dict(schema)
+        declared = own.get("type") or schema.get("type")
+        types = {declared} if isinstance(declared, str) else {
+            t for t in as_list(declared) if isinstance(t, str)}
+        for kinds, phrase, keyword in _LIMITS:
+            match = re.search(phrase.replace(" ", r"\s+"), text, re.IGNORECASE)
+            if match and types & kinds and keyword not in own and keyword not in schema:
+                yield spec.finding(
+                    "limit-not-in-schema", dptr,
+                    f"{spec.label(sptr)} says {quote_text(match[0])} in its description, but its "
+                    f"schema has no `{keyword}`, so validators and generated tests ignore it.",
+                    schema_path=sptr, evidence={"keyword": keyword, "phrase": match[0]})
+                break

@@ -1,6 +1,7 @@
 """Lint rules about schema objects themselves: required, oneOf, type, format, enum, default.
 
-Each rule is a plain function ``rule(spec) -> Iterator[Finding]``.
+Each rule is a plain function ``rule(spec) -> Iterator[Finding]`` registered in
+:data:`~conformance.lint.model.RULES`, in the order the rules run (see rules/__init__.py).
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.findings import Finding
+from conformance.findings import Finding, Kind
 from conformance.lint.model import (
     COMBINATORS,
+    RULES,
     SchemaNode,
     Spec,
     as_list,
@@ -75,6 +77,7 @@ def _names(spec: Spec, node: SchemaNode) -> set[str]:
     return names
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def required_undefined(spec: Spec) -> Iterator[Finding]:
     """`required` names a property the schema (with its $ref, allOf, parent) never defines."""
     for node in spec.schema_nodes():
@@ -163,6 +166,7 @@ def _candidates(spec: Spec, branches: list[str]) -> list[Any]:
     return [*out, {}]
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def ambiguous_one_of(spec: Spec) -> Iterator[Finding]:
     """A `oneOf` two of whose branches accept the same small instance."""
     for node in spec.schema_nodes():
@@ -187,20 +191,22 @@ def ambiguous_one_of(spec: Spec) -> Iterator[Finding]:
             break
 
 
-def format_mismatch(spec: Spec) -> Iterator[Finding]:
-    """A registered `format` used on a `type` it does not apply to (e.g. int64 on string)."""
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+def default_invalid(spec: Spec) -> Iterator[Finding]:
+    """A `default` value that its own schema rejects (wrong type, not in the enum, ...)."""
     for node in spec.schema_nodes():
-        fmt, types = node.schema.get("format"), _types(node.schema)
-        allowed = _FORMAT_TYPES.get(fmt) if isinstance(fmt, str) else None
-        if allowed and types and not types & allowed:
+        if "default" not in node.schema:
+            continue
+        errors = spec.errors(node.schema["default"], node.pointer)
+        if errors:
             yield spec.finding(
-                "format-mismatch", child(node.pointer, "format"),
-                f"{spec.label(node.pointer)} has format `{fmt}`, which applies to "
-                f"{' or '.join(sorted(allowed))} values, but its type is "
-                f"{' or '.join(sorted(types))}.",
-                schema_path=child(node.pointer, "type"))
+                "default-invalid", child(node.pointer, "default"),
+                f"{spec.label(node.pointer)} has default {json.dumps(node.schema['default'])}"
+                f", which its own schema rejects: {errors[0].message}.",
+                schema_path=keyword_pointer(errors[0]) or node.pointer)
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def enum_type_mismatch(spec: Spec) -> Iterator[Finding]:
     """An `enum` value that its own `type` rejects."""
     for node in spec.schema_nodes():
@@ -216,6 +222,7 @@ def enum_type_mismatch(spec: Spec) -> Iterator[Finding]:
                     "never be valid.", schema_path=child(node.pointer, "type"))
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def enum_missing(spec: Spec) -> Iterator[Finding]:
     """`x-enumDescriptions` documents values that no `enum` restricts the schema to."""
     for node in spec.schema_nodes():
@@ -238,6 +245,22 @@ def enum_missing(spec: Spec) -> Iterator[Finding]:
             evidence={"values": missing})
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+def format_mismatch(spec: Spec) -> Iterator[Finding]:
+    """A registered `format` used on a `type` it does not apply to (e.g. int64 on string)."""
+    for node in spec.schema_nodes():
+        fmt, types = node.schema.get("format"), _types(node.schema)
+        allowed = _FORMAT_TYPES.get(fmt) if isinstance(fmt, str) else None
+        if allowed and types and not types & allowed:
+            yield spec.finding(
+                "format-mismatch", child(node.pointer, "format"),
+                f"{spec.label(node.pointer)} has format `{fmt}`, which applies to "
+                f"{' or '.join(sorted(allowed))} values, but its type is "
+                f"{' or '.join(sorted(types))}.",
+                schema_path=child(node.pointer, "type"))
+
+
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def type_missing(spec: Spec) -> Iterator[Finding]:
     """A schema with `properties` or `items` but no `type`, so other JSON types pass."""
     for node in spec.schema_nodes():
@@ -253,17 +276,3 @@ def type_missing(spec: Spec) -> Iterator[Finding]:
                     f"{wanted}`, so a string or a number is valid there too.",
                     schema_path=node.pointer)
                 break
-
-
-def default_invalid(spec: Spec) -> Iterator[Finding]:
-    """A `default` value that its own schema rejects (wrong type, not in the enum, ...)."""
-    for node in spec.schema_nodes():
-        if "default" not in node.schema:
-            continue
-        errors = spec.errors(node.schema["default"], node.pointer)
-        if errors:
-            yield spec.finding(
-                "default-invalid", child(node.pointer, "default"),
-                f"{spec.label(node.pointer)} has default {json.dumps(node.schema['default'])}"
-                f", which its own schema rejects: {errors[0].message}.",
-                schema_path=keyword_pointer(errors[0]) or node.pointer)

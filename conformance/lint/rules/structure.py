@@ -1,7 +1,8 @@
 """Lint rules about the document's structure: paths and their parameters, operations,
 Reference Objects, unused components.
 
-Each rule is a plain function ``rule(spec) -> Iterator[Finding]``.
+Each rule is a plain function ``rule(spec) -> Iterator[Finding]`` registered in
+:data:`~conformance.lint.model.RULES`, in the order the rules run (see rules/__init__.py).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.findings import Finding
+from conformance.findings import Finding, Kind
 from conformance.lint.model import (
     HTTP_METHODS,
+    RULES,
     Operation,
     Spec,
     as_dict,
@@ -33,61 +35,6 @@ _COMPONENT_TYPES = ("schemas", "responses", "parameters", "examples", "requestBo
                     "headers", "securitySchemes", "links", "callbacks", "pathItems")
 
 
-def ref_sibling_ignored(spec: Spec) -> Iterator[Finding]:
-    """Keywords beside `$ref` in a Reference Object, which OpenAPI 3.1 ignores."""
-    schemas = {node.pointer for node in spec.schema_nodes()}
-    for source, _ in spec.references():
-        parts = split_pointer(source)
-        if source in schemas or (len(parts) == 2 and parts[0] == "paths"):
-            continue  # schema $ref siblings apply in 3.1; path item $ref merges
-        for key in spec.get(source):
-            if key not in ("$ref", "summary", "description"):
-                yield spec.finding(
-                    "ref-sibling-ignored", child(source, key),
-                    f"`{key}` beside `$ref` in {spec.label(source)} is ignored: an OpenAPI "
-                    "3.1 Reference Object only takes `summary` and `description`.")
-
-
-def _component(pointer: str | None) -> str | None:
-    parts = split_pointer(pointer or "")
-    if len(parts) >= 3 and parts[0] == "components" and parts[1] in _COMPONENT_TYPES:
-        return child("/components", parts[1], parts[2])
-    return None
-
-
-def unused_component(spec: Spec) -> Iterator[Finding]:
-    """A component that nothing reachable from the paths (or webhooks) refers to."""
-    edges = [(_component(src), _component(spec.ref_target(ref))) for src, ref in
-             spec.references()]
-    used = {dst for src, dst in edges if src is None and dst}
-    todo = list(used)
-    while todo:
-        current = todo.pop()
-        for src, dst in edges:
-            if src == current and dst and dst not in used:
-                used.add(dst)
-                todo.append(dst)
-    used |= {child("/components/securitySchemes", name) for name in _security_names(spec)}
-    for kind in _COMPONENT_TYPES:
-        for name in spec.mapping(child("/components", kind)):
-            ptr = child("/components", kind, name)
-            if ptr in used:
-                continue
-            users = sorted({src for src, dst in edges if dst == ptr and src and src != ptr})
-            via = (f" (only {', '.join(spec.label(u) for u in users)}, unused too, refer to it)"
-                   if users else "")
-            yield spec.finding("unused-component", ptr,
-                               f"{spec.label(ptr)} is never used: no operation refers to it"
-                               f"{via}.", evidence={"referenced_by": users})
-
-
-def _security_names(spec: Spec) -> set[str]:
-    requirements = list(as_list(spec.doc.get("security")))
-    for op in spec.operations():
-        requirements += as_list(op.operation.get("security"))
-    return {name for req in requirements if isinstance(req, dict) for name in req}
-
-
 def _parameters(spec: Spec, owner: str) -> list[tuple[str, dict[str, Any]]]:
     """(pointer of the entry, resolved Parameter Object) for ``owner``'s parameters."""
     out = []
@@ -99,6 +46,7 @@ def _parameters(spec: Spec, owner: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def path_parameters(spec: Spec) -> Iterator[Finding]:
     """Path parameters vs the path template: missing, extra, optional, duplicated."""
     for path, item in as_dict(spec.doc.get("paths")).items():
@@ -142,6 +90,7 @@ def _check_parameter_list(spec: Spec, path: str, template: list[str],
                                "path segment cannot be left out.")
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def no_success_response(spec: Spec) -> Iterator[Finding]:
     """An operation that documents no 2xx response."""
     for op in spec.operations():
@@ -152,6 +101,7 @@ def no_success_response(spec: Spec) -> Iterator[Finding]:
                                f"(only: {', '.join(codes) or 'none'}).")
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def duplicate_operation_id(spec: Spec) -> Iterator[Finding]:
     """Two operations with the same operationId."""
     first: dict[str, Operation] = {}
@@ -167,3 +117,60 @@ def duplicate_operation_id(spec: Spec) -> Iterator[Finding]:
                                schema_path=child(other.pointer, "operationId"))
         else:
             first[op.operation_id] = op
+
+
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+def ref_sibling_ignored(spec: Spec) -> Iterator[Finding]:
+    """Keywords beside `$ref` in a Reference Object, which OpenAPI 3.1 ignores."""
+    schemas = {node.pointer for node in spec.schema_nodes()}
+    for source, _ in spec.references():
+        parts = split_pointer(source)
+        if source in schemas or (len(parts) == 2 and parts[0] == "paths"):
+            continue  # schema $ref siblings apply in 3.1; path item $ref merges
+        for key in spec.get(source):
+            if key not in ("$ref", "summary", "description"):
+                yield spec.finding(
+                    "ref-sibling-ignored", child(source, key),
+                    f"`{key}` beside `$ref` in {spec.label(source)} is ignored: an OpenAPI "
+                    "3.1 Reference Object only takes `summary` and `description`.")
+
+
+def _component(pointer: str | None) -> str | None:
+    parts = split_pointer(pointer or "")
+    if len(parts) >= 3 and parts[0] == "components" and parts[1] in _COMPONENT_TYPES:
+        return child("/components", parts[1], parts[2])
+    return None
+
+
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+def unused_component(spec: Spec) -> Iterator[Finding]:
+    """A component that nothing reachable from the paths (or webhooks) refers to."""
+    edges = [(_component(src), _component(spec.ref_target(ref))) for src, ref in
+             spec.references()]
+    used = {dst for src, dst in edges if src is None and dst}
+    todo = list(used)
+    while todo:
+        current = todo.pop()
+        for src, dst in edges:
+            if src == current and dst and dst not in used:
+                used.add(dst)
+                todo.append(dst)
+    used |= {child("/components/securitySchemes", name) for name in _security_names(spec)}
+    for kind in _COMPONENT_TYPES:
+        for name in spec.mapping(child("/components", kind)):
+            ptr = child("/components", kind, name)
+            if ptr in used:
+                continue
+            users = sorted({src for src, dst in edges if dst == ptr and src and src != ptr})
+            via = (f" (only {', '.join(spec.label(u) for u in users)}, unused too, refer to it)"
+                   if users else "")
+            yield spec.finding("unused-component", ptr,
+                               f"{spec.label(ptr)} is never used: no operation refers to it"
+                               f"{via}.", evidence={"referenced_by": users})
+
+
+def _security_names(spec: Spec) -> set[str]:
+    requirements = list(as_list(spec.doc.get("security")))
+    for op in spec.operations():
+        requirements += as_list(op.operation.get("security"))
+    return {name for req in requirements if isinstance(req, dict) for name in req}

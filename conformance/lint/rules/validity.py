@@ -1,7 +1,8 @@
 """Lint rules about whether the document is valid at all: the OpenAPI 3.1 meta-schema
 (openapi-spec-validator), ``$ref``s that resolve, schemas that compile as JSON Schema 2020-12.
 
-Each rule is a plain function ``rule(spec) -> Iterator[Finding]``.
+Each rule is a plain function ``rule(spec) -> Iterator[Finding]`` registered in
+:data:`~conformance.lint.model.RULES`, in the order the rules run (see rules/__init__.py).
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.findings import Finding, json_pointer
-from conformance.lint.model import Spec, child
+from conformance.findings import Finding, Kind, json_pointer
+from conformance.lint.model import RULES, Spec, child
 
 __all__ = ["openapi_validator", "ref_unresolved", "schema_invalid"]
 
@@ -18,6 +19,7 @@ __all__ = ["openapi_validator", "ref_unresolved", "schema_invalid"]
 _COVERED_ERRORS = ("UnresolvableParameterError", "DuplicateOperationIDError")
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def openapi_validator(spec: Spec) -> Iterator[Finding]:
     """Everything openapi-spec-validator (OpenAPI 3.1 meta-schema and more) rejects."""
     from jsonschema_path import SchemaPath
@@ -49,6 +51,7 @@ def _refuse(uri: str) -> Any:
     raise ValueError(f"lint does not follow the external reference {uri}")
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def ref_unresolved(spec: Spec) -> Iterator[Finding]:
     """A local `$ref` that points to nothing; an external one, which lint cannot check."""
     for source, ref in spec.references():
@@ -77,6 +80,7 @@ def _dangling_below(spec: Spec, root: str) -> bool:
     return False
 
 
+@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
 def schema_invalid(spec: Spec) -> Iterator[Finding]:
     """A schema the JSON Schema 2020-12 compiler rejects (bad type name, bad regex, ...)."""
     for root in spec.schema_roots():
