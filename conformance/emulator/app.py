@@ -28,14 +28,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from conformance.contract import REJECTING_KINDS, Contract, Operation
-from conformance.emulator import (
-    handlers_apps,
-    handlers_contacts,
-    handlers_conversations,
-    handlers_messages,
-    handlers_misc,
-    handlers_webhooks,
-)
 from conformance.emulator.auth import TOKEN_PATH, Authenticator
 from conformance.emulator.config import EmulatorConfig
 from conformance.emulator.context import Call, Env, Handler
@@ -46,6 +38,7 @@ from conformance.emulator.faults import (
     has_non_ascii,
     parse_fault_header,
 )
+from conformance.emulator.handlers import HANDLERS
 from conformance.emulator.ids import Clock, IdFactory
 from conformance.emulator.replies import ApiError, Reply
 from conformance.emulator.shape import minimal_instance, project
@@ -56,9 +49,6 @@ __all__ = ["EmulatorApp", "RawRequest", "create_app"]
 
 _BODY_KINDS = frozenset({Kind.REQUEST_BODY_SCHEMA, Kind.REQUEST_CONTENT_TYPE})
 _BODY_DRIFT = frozenset({Kind.UNDOCUMENTED_FIELD, Kind.UNDOCUMENTED_ENUM_VALUE})
-HANDLER_TABLES = (handlers_apps.HANDLERS, handlers_contacts.HANDLERS,
-                  handlers_conversations.HANDLERS, handlers_messages.HANDLERS,
-                  handlers_misc.HANDLERS, handlers_webhooks.HANDLERS)
 
 
 @dataclass(frozen=True)
@@ -97,7 +87,7 @@ class EmulatorApp:
         components = self.contract.schemas.components
         ids = IdFactory(self.clock, random.Random(config.seed))
         self.env = Env(config, self.clock, ids, components)
-        self.handlers: dict[str, Handler] = {k: v for t in HANDLER_TABLES for k, v in t.items()}
+        self.handlers: dict[str, Handler] = dict(HANDLERS)
         missing = set(self.contract.operations) - set(self.handlers)
         if missing:
             raise RuntimeError(f"no emulator handler for: {', '.join(sorted(missing))}")

@@ -15,8 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.emulator.context import Call, Handler
-from conformance.emulator.handlers_contacts import new_contact
-from conformance.emulator.handlers_conversations import new_conversation
+from conformance.emulator.handlers.contacts import new_contact
+from conformance.emulator.handlers.conversations import new_conversation
 from conformance.emulator.pagination import paginate
 from conformance.emulator.replies import ApiError, Reply
 from conformance.emulator.state import Message

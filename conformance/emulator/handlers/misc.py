@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.emulator.context import Call, Handler
-from conformance.emulator.handlers_messages import resolve_contact
+from conformance.emulator.handlers.messages import resolve_contact
 from conformance.emulator.replies import Reply
 
 __all__ = ["HANDLERS", "transcode"]
