@@ -8,16 +8,25 @@ behaviour, the drift from the spec and the fault catalogue.
 
 from conformance.emulator.app import EmulatorApp, RawRequest, create_app
 from conformance.emulator.config import AccessKey, EmulatorConfig, generated_config
-from conformance.emulator.faults import CATALOGUE, FAULT_HEADER, FAULTS, Fault
+from conformance.emulator.faults import (
+    CATALOGUE,
+    FAULT_HEADER,
+    FAULT_REGISTRY,
+    FAULTS,
+    Fault,
+    FaultName,
+)
 
 __all__ = [
     "CATALOGUE",
     "FAULTS",
     "FAULT_HEADER",
+    "FAULT_REGISTRY",
     "AccessKey",
     "EmulatorApp",
     "EmulatorConfig",
     "Fault",
+    "FaultName",
     "RawRequest",
     "create_app",
     "generated_config",

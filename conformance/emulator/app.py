@@ -34,6 +34,7 @@ from conformance.emulator.context import Call, Env, Handler
 from conformance.emulator.faults import (
     FAULT_HEADER,
     FAULTS,
+    FaultName,
     apply_response_faults,
     has_non_ascii,
     parse_fault_header,
@@ -130,7 +131,7 @@ class EmulatorApp:
 
     def _serve(self, req: RawRequest, op_id: str, params: dict[str, str],
                faults: frozenset[str]) -> Reply:
-        if "rate-limited" in faults:
+        if FaultName.RATE_LIMITED in faults:
             raise ApiError(429, "RESOURCE_EXHAUSTED", "Too many requests: rate limit "
                            "exceeded.", [("retry-after", "1")])
         self._authorize(req, params["project_id"], faults)
@@ -144,9 +145,10 @@ class EmulatorApp:
         op = self.contract.operations[op_id]
         if rejecting:
             return self._reject(op_id, rejecting, faults)
-        if "valid-body-rejected" in faults and op.request_content:
+        if FaultName.VALID_BODY_REJECTED in faults and op.request_content:
             raise ApiError.invalid("Invalid request body.")
-        if "server-error" in faults and has_non_ascii(req.path, req.query, req.body):
+        if (FaultName.SERVER_ERROR in faults
+                and has_non_ascii(req.path, req.query, req.body)):
             raise ApiError.internal()
         drift = any(f.kind in _BODY_DRIFT for f in findings)
         call = Call(op_id, params["project_id"], self.store.project(params["project_id"]),
@@ -155,17 +157,17 @@ class EmulatorApp:
         return self._dispatch(call)
 
     def _authorize(self, req: RawRequest, project_id: str, faults: frozenset[str]) -> None:
-        if "auth-ignored" in faults:
+        if FaultName.AUTH_IGNORED in faults:
             return
-        key = self.auth.authenticate(req.header("authorization"),
-                                     accept_expired="expired-token-accepted" in faults)
+        expired_ok = FaultName.EXPIRED_TOKEN_ACCEPTED in faults
+        key = self.auth.authenticate(req.header("authorization"), accept_expired=expired_ok)
         if key.project_id != project_id:
             raise ApiError.forbidden(project_id)
 
     def _reject(self, op_id: str, rejecting: list[Finding], faults: frozenset[str]) -> Reply:
         op = self.contract.operations[op_id]
-        if "invalid-body-accepted" in faults and all(f.kind in _BODY_KINDS
-                                                     for f in rejecting):
+        if FaultName.INVALID_BODY_ACCEPTED in faults and all(f.kind in _BODY_KINDS
+                                                             for f in rejecting):
             schema = op.responses.get("200", {}).get("application/json", {})
             return Reply(200, minimal_instance(schema, self.env.schemas))
         more = f" (and {len(rejecting) - 1} more problem(s))" if len(rejecting) > 1 else ""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.emulator.config import EmulatorConfig
+from conformance.emulator.faults import FaultName
 from conformance.emulator.ids import Clock, IdFactory, rfc3339
 from conformance.emulator.replies import ApiError, Reply
 from conformance.emulator.shape import Schemas
@@ -43,7 +44,7 @@ class Call:
     faults: frozenset[str]
     env: Env
 
-    def fault(self, name: str) -> bool:
+    def fault(self, name: FaultName) -> bool:
         return name in self.faults
 
     def q(self, name: str, default: str | None = None) -> str | None:

@@ -2,9 +2,15 @@
 
 Every fault is off by default. Switch one on for the whole emulator (``--fault NAME``,
 ``EmulatorConfig.faults``) or for one request (header ``X-Emulator-Fault: NAME``; several
-names may be comma-separated). Each fault names the Finding kind a conformance check should
-raise when it is on (see :class:`conformance.findings.Kind`); a few name a kind the suite
-does not have yet (``PROPOSED_KINDS``): stateful checks to be written.
+names may be comma-separated). The names are the constants of :class:`FaultName`; the code
+tests for a fault with them, never with a bare string.
+
+Each fault is an entry of :data:`FAULT_REGISTRY`, a :class:`conformance.registry.Registry`
+like the checks' and the lint rules': its name, the Finding kind a conformance check must
+raise when it is on (``kinds``, a :class:`conformance.findings.Kind`), where it runs (the
+emulator), and the :class:`Fault` itself (summary, what it applies to, stage, note and, for
+the faults that damage a 200 body, its mutator from :mod:`conformance.emulator.mutate`).
+:data:`FAULTS` (by name) and :data:`CATALOGUE` (in order) are views of the registry.
 
 Where a fault acts (``stage``):
 
@@ -18,96 +24,160 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote_plus
 
-from conformance.emulator.mutate import MUTATORS
+from conformance.emulator import mutate
+from conformance.emulator.mutate import Mutator
 from conformance.emulator.replies import Reply
 from conformance.emulator.shape import Schemas
+from conformance.findings import Kind
+from conformance.registry import Registry
 
-__all__ = ["CATALOGUE", "FAULT_HEADER", "FAULTS", "PROPOSED_KINDS", "Fault",
-           "apply_response_faults", "has_non_ascii", "parse_fault_header"]
+__all__ = ["CATALOGUE", "FAULTS", "FAULT_HEADER", "FAULT_REGISTRY", "PROPOSED_KINDS", "Fault",
+           "FaultName", "Stage", "apply_response_faults", "has_non_ascii",
+           "parse_fault_header"]
 
 FAULT_HEADER = "x-emulator-fault"
 PROPOSED_KINDS: frozenset[str] = frozenset()  # every fault now names a kind of Kind
+Stage = Literal["auth", "request", "handler", "response"]
+
+
+class FaultName(StrEnum):
+    """The name of each fault, as ``--fault`` and ``X-Emulator-Fault`` take it."""
+
+    MISSING_REQUIRED_FIELD = "missing-required-field"
+    WRONG_TYPE = "wrong-type"
+    NULL_VALUE = "null-value"
+    ENUM_OUTSIDE_SPEC = "enum-outside-spec"
+    UNDOCUMENTED_FIELD = "undocumented-field"
+    BAD_TIMESTAMP = "bad-timestamp"
+    UNDOCUMENTED_STATUS = "undocumented-status"
+    WRONG_CONTENT_TYPE = "wrong-content-type"
+    ERROR_BODY_SHAPE = "error-body-shape"
+    SERVER_ERROR = "server-error"
+    RATE_LIMITED = "rate-limited"
+    AUTH_IGNORED = "auth-ignored"
+    EXPIRED_TOKEN_ACCEPTED = "expired-token-accepted"
+    INVALID_BODY_ACCEPTED = "invalid-body-accepted"
+    VALID_BODY_REJECTED = "valid-body-rejected"
+    DELETED_STILL_READABLE = "deleted-still-readable"
+    CREATED_NOT_READABLE = "created-not-readable"
+    PAGINATION_REPEATS = "pagination-repeats"
+    PAGINATION_SKIPS = "pagination-skips"
+    PAGE_SIZE_ABOVE_MAX = "page-size-above-max"
 
 
 @dataclass(frozen=True)
 class Fault:
-    name: str
+    name: FaultName
     summary: str  # one line: what the emulator does when the fault is on
-    finding: str  # the Finding kind a check should raise
+    finding: Kind  # the Finding kind a check should raise
     applies_to: str  # which operations / requests it changes
-    stage: str  # auth, request, handler, response
+    stage: Stage
     note: str = ""
+    # response stage: damages a conforming 200 body (None: nothing to damage)
+    mutator: Mutator | None = field(default=None, compare=False, repr=False)
 
     def line(self) -> str:
         return f"{self.name:<24} {self.finding:<34} {self.summary}"
 
 
+FAULT_REGISTRY: Registry[Fault] = Registry("emulator fault")
+
+
+def _fault(name: FaultName, finding: Kind, summary: str, applies_to: str, stage: Stage,
+           note: str = "", mutator: Mutator | None = None) -> None:
+    """Register one fault: its Finding kind is the registry entry's ``kinds``."""
+    FAULT_REGISTRY.add(Fault(name, summary, finding, applies_to, stage, note, mutator), name,
+                       kinds={finding}, where={"emulator"}, doc=summary)
+
+
 _BODY_OPS = "operations whose 200 body has such a field"
-CATALOGUE: tuple[Fault, ...] = (
-    Fault("missing-required-field", "drops the first required property present from 200 "
-          "bodies (e.g. a Webhook's app_id, a channel identity's identity)",
-          "response_body_schema", _BODY_OPS, "response"),
-    Fault("wrong-type", "turns the first string property of 200 bodies into the integer "
-          "12345 (e.g. an id)", "response_body_schema", _BODY_OPS, "response"),
-    Fault("null-value", "sets the first scalar property of 200 bodies to null, which no "
-          "schema of this spec allows", "response_body_schema", _BODY_OPS, "response"),
-    Fault("enum-outside-spec", "replaces the first enum value of 200 bodies with "
-          "'CARRIER_PIGEON' (a channel, trigger, direction, ...)",
-          "undocumented_enum_value", _BODY_OPS, "response"),
-    Fault("undocumented-field", "adds 'correlation_id' (a field the real API sends and the "
-          "spec omits) to 200 bodies", "undocumented_field",
-          "operations whose 200 body schema lists properties (not the six {} answers)",
-          "response"),
-    Fault("bad-timestamp", "writes the first date-time of 200 bodies without its UTC "
-          "offset ('2024-06-18T12:34:56.123456')", "response_body_schema",
-          "conversations, messages, send message/event answers", "response"),
-    Fault("undocumented-status", "answers 202 instead of 200 on success",
-          "response_status_undocumented", "every operation", "response"),
-    Fault("wrong-content-type", "labels successful JSON answers 'text/plain; charset=utf-8'",
-          "response_content_type", "every operation", "response"),
-    Fault("error-body-shape", "wraps error bodies as {\"error\": {code, message, status}} "
-          "instead of the flat runtimeError", "response_body_schema",
-          "every error answer (400, 401, 403, 404, ...)", "response",
-          "runtimeError.error is a string, so an object there violates the schema"),
-    Fault("server-error", "answers 500 INTERNAL to valid requests holding a non-ASCII "
-          "character (path, query or body)", "server_error", "every operation", "request"),
-    Fault("rate-limited", "answers 429 RESOURCE_EXHAUSTED with Retry-After: 1 to every "
-          "request", "undocumented_status", "every operation", "request",
-          "the spec documents no 429, though Sinch rate-limits apps to 25 req/s"),
-    Fault("auth-ignored", "accepts requests with missing or wrong credentials, for any "
-          "project", "auth_ignored", "every operation", "auth"),
-    Fault("expired-token-accepted", "keeps accepting OAuth2 bearer tokens after they "
-          "expire", "auth_ignored", "every operation, with an expired bearer token", "auth"),
-    Fault("invalid-body-accepted", "answers 200 (a minimal valid body, nothing stored) to "
-          "requests whose body or content type violates the spec", "negative_data_accepted",
-          "operations with a request body", "request"),
-    Fault("valid-body-rejected", "answers 400 INVALID_ARGUMENT to valid requests that carry "
-          "a body", "positive_data_rejected", "operations with a request body", "request"),
-    Fault("deleted-still-readable", "answers 200 to DELETE but keeps the resource",
-          "use_after_delete", "the five delete operations", "handler"),
-    Fault("created-not-readable", "answers 200 to a create with a new id but stores "
-          "nothing, so reading it back gives 404", "resource_unavailable_after_create",
-          "create app/contact/conversation/webhook, send message", "handler",
-          "proposed kind: a stateful check (create, then read) would raise it"),
-    Fault("pagination-repeats", "starts each next page with the last item of the previous "
-          "page", "pagination_inconsistent", "list contacts/conversations/messages",
-          "handler", "proposed kind: walking next_page_token sees an id twice"),
-    Fault("pagination-skips", "skips one item at the start of each next page",
-          "pagination_inconsistent", "list contacts/conversations/messages", "handler",
-          "proposed kind: walking next_page_token sees fewer items than were created "
-          "(ListConversations: than total_size)"),
-    Fault("page-size-above-max", "honours page_size above 20 (the documented maximum) "
-          "instead of clamping it", "response_body_schema",
-          "list contacts/conversations/messages", "handler",
-          "the maximum is prose only: a schema check sees it only with an overlay adding "
-          "maxItems: 20 to the list arrays; otherwise a check must count the items"),
-)
-FAULTS: Mapping[str, Fault] = MappingProxyType({f.name: f for f in CATALOGUE})
+_EVERY_OP = "every operation"
+_WITH_BODY = "operations with a request body"
+_LISTS = "list contacts/conversations/messages"
+
+_fault(FaultName.MISSING_REQUIRED_FIELD, Kind.RESPONSE_BODY_SCHEMA,
+       "drops the first required property present from 200 bodies (e.g. a Webhook's "
+       "app_id, a channel identity's identity)", _BODY_OPS, "response",
+       mutator=mutate.drop_required)
+_fault(FaultName.WRONG_TYPE, Kind.RESPONSE_BODY_SCHEMA,
+       "turns the first string property of 200 bodies into the integer 12345 (e.g. an id)",
+       _BODY_OPS, "response", mutator=mutate.wrong_type)
+_fault(FaultName.NULL_VALUE, Kind.RESPONSE_BODY_SCHEMA,
+       "sets the first scalar property of 200 bodies to null, which no schema of this spec "
+       "allows", _BODY_OPS, "response", mutator=mutate.null_value)
+_fault(FaultName.ENUM_OUTSIDE_SPEC, Kind.UNDOCUMENTED_ENUM_VALUE,
+       "replaces the first enum value of 200 bodies with 'CARRIER_PIGEON' (a channel, "
+       "trigger, direction, ...)", _BODY_OPS, "response", mutator=mutate.enum_outside)
+_fault(FaultName.UNDOCUMENTED_FIELD, Kind.UNDOCUMENTED_FIELD,
+       "adds 'correlation_id' (a field the real API sends and the spec omits) to 200 bodies",
+       "operations whose 200 body schema lists properties (not the six {} answers)",
+       "response", mutator=mutate.extra_field)
+_fault(FaultName.BAD_TIMESTAMP, Kind.RESPONSE_BODY_SCHEMA,
+       "writes the first date-time of 200 bodies without its UTC offset "
+       "('2024-06-18T12:34:56.123456')",
+       "conversations, messages, send message/event answers", "response",
+       mutator=mutate.naive_timestamp)
+_fault(FaultName.UNDOCUMENTED_STATUS, Kind.RESPONSE_STATUS_UNDOCUMENTED,
+       "answers 202 instead of 200 on success", _EVERY_OP, "response")
+_fault(FaultName.WRONG_CONTENT_TYPE, Kind.RESPONSE_CONTENT_TYPE,
+       "labels successful JSON answers 'text/plain; charset=utf-8'", _EVERY_OP, "response")
+_fault(FaultName.ERROR_BODY_SHAPE, Kind.RESPONSE_BODY_SCHEMA,
+       "wraps error bodies as {\"error\": {code, message, status}} instead of the flat "
+       "runtimeError", "every error answer (400, 401, 403, 404, ...)", "response",
+       "runtimeError.error is a string, so an object there violates the schema")
+_fault(FaultName.SERVER_ERROR, Kind.SERVER_ERROR,
+       "answers 500 INTERNAL to valid requests holding a non-ASCII character (path, query "
+       "or body)", _EVERY_OP, "request")
+_fault(FaultName.RATE_LIMITED, Kind.UNDOCUMENTED_STATUS,
+       "answers 429 RESOURCE_EXHAUSTED with Retry-After: 1 to every request", _EVERY_OP,
+       "request", "the spec documents no 429, though Sinch rate-limits apps to 25 req/s")
+_fault(FaultName.AUTH_IGNORED, Kind.AUTH_IGNORED,
+       "accepts requests with missing or wrong credentials, for any project", _EVERY_OP,
+       "auth")
+_fault(FaultName.EXPIRED_TOKEN_ACCEPTED, Kind.AUTH_IGNORED,
+       "keeps accepting OAuth2 bearer tokens after they expire",
+       "every operation, with an expired bearer token", "auth")
+_fault(FaultName.INVALID_BODY_ACCEPTED, Kind.NEGATIVE_DATA_ACCEPTED,
+       "answers 200 (a minimal valid body, nothing stored) to requests whose body or "
+       "content type violates the spec", _WITH_BODY, "request")
+_fault(FaultName.VALID_BODY_REJECTED, Kind.POSITIVE_DATA_REJECTED,
+       "answers 400 INVALID_ARGUMENT to valid requests that carry a body", _WITH_BODY,
+       "request")
+_fault(FaultName.DELETED_STILL_READABLE, Kind.USE_AFTER_DELETE,
+       "answers 200 to DELETE but keeps the resource", "the five delete operations",
+       "handler")
+_fault(FaultName.CREATED_NOT_READABLE, Kind.RESOURCE_UNAVAILABLE_AFTER_CREATE,
+       "answers 200 to a create with a new id but stores nothing, so reading it back gives "
+       "404", "create app/contact/conversation/webhook, send message", "handler",
+       "proposed kind: a stateful check (create, then read) would raise it")
+_fault(FaultName.PAGINATION_REPEATS, Kind.PAGINATION_INCONSISTENT,
+       "starts each next page with the last item of the previous page", _LISTS, "handler",
+       "proposed kind: walking next_page_token sees an id twice")
+_fault(FaultName.PAGINATION_SKIPS, Kind.PAGINATION_INCONSISTENT,
+       "skips one item at the start of each next page", _LISTS, "handler",
+       "proposed kind: walking next_page_token sees fewer items than were created "
+       "(ListConversations: than total_size)")
+_fault(FaultName.PAGE_SIZE_ABOVE_MAX, Kind.RESPONSE_BODY_SCHEMA,
+       "honours page_size above 20 (the documented maximum) instead of clamping it", _LISTS,
+       "handler", "the maximum is prose only: a schema check sees it only with an overlay "
+       "adding maxItems: 20 to the list arrays; otherwise a check must count the items")
+
+
+def _check_complete() -> None:
+    missing = [str(n) for n in FaultName if n not in FAULT_REGISTRY]
+    if missing:
+        raise RuntimeError(f"emulator fault(s) without a catalogue entry: {', '.join(missing)}")
+
+
+_check_complete()
+FAULTS: Mapping[str, Fault] = MappingProxyType({e.name: e.obj for e in FAULT_REGISTRY})
+CATALOGUE: tuple[Fault, ...] = tuple(e.obj for e in FAULT_REGISTRY)
 
 
 def parse_fault_header(value: str) -> tuple[frozenset[str], list[str]]:
@@ -123,7 +193,7 @@ def has_non_ascii(path: str, query: str, body: bytes) -> bool:
         return False
     try:
         return not json.dumps(json.loads(body), ensure_ascii=False).isascii()
-    except ValueError:
+    except ValueError:  # not JSON: its bytes are ASCII, and \u is then just text
         return False
 
 
@@ -135,20 +205,21 @@ def _wrap_error(reply: Reply) -> Reply:
 
 def apply_response_faults(faults: Iterable[str], reply: Reply, schema: Any,
                           components: Schemas) -> Reply:
-    """The reply with every response-stage fault in ``faults`` applied."""
+    """The reply with every response-stage fault in ``faults`` applied (the mutators in
+    catalogue order)."""
     active = set(faults)
     if not active:
         return reply
     if reply.status >= 400:
-        return _wrap_error(reply) if "error-body-shape" in active else reply
+        return _wrap_error(reply) if FaultName.ERROR_BODY_SHAPE in active else reply
     if reply.status != 200:
         return reply
     body = reply.body
-    for name, mutate in MUTATORS.items():
-        if name in active and schema is not None:
-            damaged = mutate(schema, body, components)
+    for fault in CATALOGUE:
+        if fault.mutator is not None and fault.name in active and schema is not None:
+            damaged = fault.mutator(schema, body, components)
             body = body if damaged is None else damaged
-    status = 202 if "undocumented-status" in active else 200
-    content_type = ("text/plain; charset=utf-8" if "wrong-content-type" in active
+    status = 202 if FaultName.UNDOCUMENTED_STATUS in active else 200
+    content_type = ("text/plain; charset=utf-8" if FaultName.WRONG_CONTENT_TYPE in active
                     else reply.content_type)
     return Reply(status, body, content_type, reply.headers)

@@ -1,5 +1,9 @@
 """Schema-driven damage to a response body, one kind per function, for the fault catalogue.
 
+:mod:`conformance.emulator.faults` registers each mutator with the fault that uses it
+(``Fault.mutator``, e.g. ``wrong-type`` with :func:`wrong_type`); this module knows no fault
+names.
+
 Each mutator takes the operation's documented response schema and a body that conforms to
 it, and returns a damaged copy, or ``None`` when the body has nothing to damage (an empty
 list, a ``{}`` answer). Each damages the *first* place, in document order, where it applies,
@@ -10,13 +14,13 @@ an integer ``id``, and so on. The stored resource is never touched.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from conformance.emulator.shape import Schemas, parts, walk
 
-__all__ = ["BOGUS_ENUM", "MUTATORS", "Mutator", "NAIVE_TIMESTAMP"]
+__all__ = ["BOGUS_ENUM", "NAIVE_TIMESTAMP", "Mutator", "drop_required", "enum_outside",
+           "extra_field", "naive_timestamp", "null_value", "wrong_type"]
 
 BOGUS_ENUM = "CARRIER_PIGEON"
 NAIVE_TIMESTAMP = "2024-06-18T12:34:56.123456"  # no offset: not RFC 3339
@@ -109,12 +113,3 @@ def extra_field(schema: Any, doc: Any, components: Schemas) -> Any:
     name = EXTRA_FIELD if EXTRA_FIELD not in declared else "x_emulator_extra"
     return {**copy.deepcopy(doc), name: "correlation id value"}
 
-
-MUTATORS: Mapping[str, Mutator] = MappingProxyType({
-    "missing-required-field": drop_required,
-    "wrong-type": wrong_type,
-    "null-value": null_value,
-    "enum-outside-spec": enum_outside,
-    "undocumented-field": extra_field,
-    "bad-timestamp": naive_timestamp,
-})

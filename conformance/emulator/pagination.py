@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from conformance.emulator.context import Call
+from conformance.emulator.faults import FaultName
 from conformance.emulator.replies import ApiError
 
 __all__ = ["decode_token", "encode_token", "paginate"]
@@ -46,7 +47,7 @@ def page_size(call: Call) -> int:
     size = call.q_int("page_size")
     if size is None or size < 1:
         return cfg.page_size_default
-    if size > cfg.page_size_max and not call.fault("page-size-above-max"):
+    if size > cfg.page_size_max and not call.fault(FaultName.PAGE_SIZE_ABOVE_MAX):
         return cfg.page_size_max
     return size
 
@@ -65,9 +66,9 @@ def paginate(call: Call, items: Sequence[T], key: Callable[[T], str], *,
             if (k < cursor) if descending else (k > cursor):
                 start = i
                 break
-        if call.fault("pagination-repeats"):
+        if call.fault(FaultName.PAGINATION_REPEATS):
             start = max(start - 1, 0)
-        elif call.fault("pagination-skips"):
+        elif call.fault(FaultName.PAGINATION_SKIPS):
             start += 1
     page = list(items[start:start + size])
     more = start + size < len(items)

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.emulator.context import Call, Handler, apply_update
+from conformance.emulator.faults import FaultName
 from conformance.emulator.replies import Reply
 
 __all__ = ["HANDLERS", "app_defaults"]
@@ -52,7 +53,7 @@ def list_apps(call: Call) -> Reply:
 def create_app(call: Call) -> Reply:
     fields = _with_defaults(call.body)
     app = {"id": call.env.new_id(), **fields, "rate_limits": dict(RATE_LIMITS)}
-    if not call.fault("created-not-readable"):
+    if not call.fault(FaultName.CREATED_NOT_READABLE):
         call.state.apps[app["id"]] = app
     return Reply(200, app)
 
@@ -73,7 +74,7 @@ def update_app(call: Call) -> Reply:
 
 def delete_app(call: Call) -> Reply:
     call.app(call.path["app_id"])
-    if not call.fault("deleted-still-readable"):
+    if not call.fault(FaultName.DELETED_STILL_READABLE):
         call.state.remove_app(call.path["app_id"])
     return Reply(200, {})
 

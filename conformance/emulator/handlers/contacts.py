@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.emulator.context import Call, Handler, apply_update
+from conformance.emulator.faults import FaultName
 from conformance.emulator.pagination import paginate
 from conformance.emulator.replies import ApiError, Reply
 
@@ -43,7 +44,7 @@ def list_contacts(call: Call) -> Reply:
 
 def create_contact(call: Call) -> Reply:
     contact = new_contact(call, call.body)
-    if not call.fault("created-not-readable"):
+    if not call.fault(FaultName.CREATED_NOT_READABLE):
         call.state.contacts[contact["id"]] = contact
     return Reply(200, contact)
 
@@ -63,7 +64,7 @@ def update_contact(call: Call) -> Reply:
 
 def delete_contact(call: Call) -> Reply:
     call.contact(call.path["contact_id"])
-    if not call.fault("deleted-still-readable"):
+    if not call.fault(FaultName.DELETED_STILL_READABLE):
         call.state.remove_contact(call.path["contact_id"])
     return Reply(200, {})
 

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.emulator.context import Call, Handler, apply_update
+from conformance.emulator.faults import FaultName
 from conformance.emulator.pagination import paginate
 from conformance.emulator.replies import ApiError, Reply
 from conformance.emulator.state import Message
@@ -84,7 +85,7 @@ def create_conversation(call: Call) -> Reply:
     call.contact(contact_id)
     conv = new_conversation(call, app_id, contact_id, call.body)
     _check_single_active(call, conv)
-    if not call.fault("created-not-readable"):
+    if not call.fault(FaultName.CREATED_NOT_READABLE):
         call.state.put_conversation(conv)
     return Reply(200, conv)
 
@@ -118,7 +119,7 @@ def stop_conversation(call: Call) -> Reply:
 
 def delete_conversation(call: Call) -> Reply:
     call.conversation(call.path["conversation_id"])
-    if not call.fault("deleted-still-readable"):
+    if not call.fault(FaultName.DELETED_STILL_READABLE):
         call.state.remove_conversation(call.path["conversation_id"])
     return Reply(200, {})
 

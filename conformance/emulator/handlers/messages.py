@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.emulator.context import Call, Handler
+from conformance.emulator.faults import FaultName
 from conformance.emulator.handlers.contacts import new_contact
 from conformance.emulator.handlers.conversations import new_conversation
 from conformance.emulator.pagination import paginate
@@ -76,7 +77,7 @@ def _send_dispatch(call: Call, app_id: str, recipient: Doc, now: float) -> Doc:
                                     "identified_by, not contact_id.")
     body = _message_body(call, call.env.stamp(now), channel_identity(call, recipient, None,
                                                                       None))
-    if not call.fault("created-not-readable"):
+    if not call.fault(FaultName.CREATED_NOT_READABLE):
         call.state.add_message(Message(body, app_id, now, dispatch=True))
     return body
 
@@ -96,7 +97,7 @@ def _send_conversation(call: Call, app_id: str, recipient: Doc, now: float) -> D
     conv["last_received"] = body["accept_time"]
     if isinstance(call.field("conversation_metadata"), dict):
         conv["metadata_json"] = copy.deepcopy(call.body["conversation_metadata"])
-    if not call.fault("created-not-readable"):
+    if not call.fault(FaultName.CREATED_NOT_READABLE):
         call.state.add_message(Message(body, app_id, now))
     return body
 
@@ -125,7 +126,7 @@ def get_message(call: Call) -> Reply:
 
 def delete_message(call: Call) -> Reply:
     _lookup(call)
-    if not call.fault("deleted-still-readable"):
+    if not call.fault(FaultName.DELETED_STILL_READABLE):
         call.state.remove_message(call.path["message_id"])
     return Reply(200, {})
 

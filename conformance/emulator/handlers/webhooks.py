@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.emulator.context import Call, Handler, apply_update
+from conformance.emulator.faults import FaultName
 from conformance.emulator.replies import ApiError, Reply
 
 __all__ = ["HANDLERS"]
@@ -47,7 +48,7 @@ def create_webhook(call: Call) -> Reply:
         value = call.body.get(name, DEFAULTS.get(name))
         if value is not None:
             hook[name] = copy.deepcopy(value)
-    if not call.fault("created-not-readable"):
+    if not call.fault(FaultName.CREATED_NOT_READABLE):
         call.state.webhooks[hook["id"]] = hook
     return Reply(200, hook)
 
@@ -71,7 +72,7 @@ def update_webhook(call: Call) -> Reply:
 
 def delete_webhook(call: Call) -> Reply:
     _webhook(call, call.path["webhook_id"])
-    if not call.fault("deleted-still-readable"):
+    if not call.fault(FaultName.DELETED_STILL_READABLE):
         del call.state.webhooks[call.path["webhook_id"]]
     return Reply(200, {})
 
