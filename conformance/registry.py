@@ -75,6 +75,13 @@ class Registry(Generic[T]):
             return self.add(obj, name, kinds=kinds, where=where)
         return decorate
 
+    def replace(self, name: str, obj: T) -> T:
+        """Put ``obj`` in the place of entry ``name`` (same kinds and places); the old one.
+        For tests and for a team that swaps in its own version of a check."""
+        old = self[name]
+        self._entries[name] = Registered(name, obj, old.kinds, old.where, old.doc)
+        return old.obj
+
     def __getitem__(self, name: str) -> Registered[T]:
         try:
             return self._entries[name]

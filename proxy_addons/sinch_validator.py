@@ -29,13 +29,13 @@ from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 from conformance.contract import REJECTING_KINDS, Contract
 from conformance.findings import Finding, Kind
 from conformance.findings_io import FindingsWriter
-from conformance.proxy.bodies import parse_size, too_large
-from conformance.proxy.check import CheckContext, check_request
+from conformance.exchange.bodies import parse_size, too_large
+from conformance.exchange.checks import CheckContext, check_request
 from conformance.proxy.checker import CheckConfig, ProcessChecker, ThreadChecker, make_checker
-from conformance.proxy.exchange import WireCapture, to_exchange
-from conformance.proxy.flows import ENFORCED, capture_flow
+from conformance.exchange.model import WireCapture, to_exchange
+from conformance.exchange.flows import ENFORCED, capture_flow
 from conformance.proxy.gc_tuning import freeze_long_lived
-from conformance.proxy.scrub import known_secrets
+from conformance.exchange.scrub import known_secrets
 from conformance.redact import redact_text
 
 log = logging.getLogger("sinch_conformance")

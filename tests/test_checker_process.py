@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from conformance.exchange.model import WireCapture
 from conformance.findings_io import read_findings
 from conformance.proxy.checker import CheckConfig, ProcessChecker
-from conformance.proxy.exchange import WireCapture
 
 PAGE = json.dumps({"messages": [{"id": f"m{i}", "undocumented_here": "x" * 900}
                                 for i in range(20)]}).encode()

@@ -124,6 +124,7 @@ def test_a_missing_package_is_named_with_its_install_command(
     (tmp_path / "x.har").write_text('{"log": {"entries": []}}')
     for name in [m for m in sys.modules if m.startswith(("conformance.commands.replay",
                                                           "conformance.proxy",
+                                                          "conformance.exchange",
                                                           "conformance.contract",
                                                           "conformance.spec_loader",
                                                           "conformance.schemas",

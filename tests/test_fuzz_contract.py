@@ -305,9 +305,9 @@ def test_contract_core_lone_surrogate_is_a_finding(body: bytes) -> None:
 
 
 def test_proxy_pipeline_keeps_findings_with_a_lone_surrogate(tmp_path: Path) -> None:
+    from conformance.exchange.checks import CheckContext
+    from conformance.exchange.model import Exchange
     from conformance.findings_io import FindingsWriter, read_findings
-    from conformance.proxy.check import CheckContext
-    from conformance.proxy.exchange import Exchange
     from conformance.proxy.pipeline import Pipeline
 
     pipeline = Pipeline(CheckContext(CONTRACT, "proxy"), limit=1 << 20,

@@ -38,8 +38,8 @@ import requests
 from file_modules import load_file_module
 from raw_http import read_message
 
+from conformance.exchange.har import read_har
 from conformance.findings_io import read_findings
-from conformance.proxy.har import read_har
 from conformance.proxy.launcher import Mitmdump, free_port
 
 pytestmark = pytest.mark.slow
@@ -664,7 +664,7 @@ def test_bad_input_proxy_alive_and_memory_bounded(bad_run: BadRun) -> None:
 
 def test_emulator_rejects_a_body_it_cannot_validate() -> None:
     from conformance.emulator import EmulatorConfig, create_app
-    from conformance.emulator.inprocess import InProcessClient
+    from tests.aids.inprocess import InProcessClient
 
     client = InProcessClient(create_app(EmulatorConfig("p", "k", "s")), auth=("k", "s"))
     resp = client.post("/v1/projects/p/apps", data=b'{"display_name":' + b"[" * 300 +

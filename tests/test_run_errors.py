@@ -22,10 +22,11 @@ import pytest
 
 from conformance.cli import main
 from conformance.errors import EXIT_RUN_FAILED, EXIT_USER_ERROR
-from conformance.suite import checks, events, runner
+from conformance.exchange.checks import EXCHANGE_CHECKS, CheckContext
+from conformance.exchange.model import Exchange
+from conformance.suite import events, runner
 from conformance.suite.cleanup import CleanupApi
 from conformance.suite.probes import Probe
-from conformance.suite.transport import Exchange
 
 pytestmark = pytest.mark.slow
 SMALL = ("--max-examples", "1", "--seed", "3", "--progress", "plain")
@@ -206,17 +207,19 @@ def test_a_probe_that_raises_fails_the_run(run_cli: Callable[..., Outcome],
     assert_reported(result, "probe walk", "walk", "KeyError: 'next_page_token'")
 
 
-def test_a_check_that_raises_fails_the_run(run_cli: Callable[..., Outcome],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    real = checks.EXCHANGE_CHECKS["contract_response"]
+def test_a_check_that_raises_fails_the_run(run_cli: Callable[..., Outcome]) -> None:
+    real = EXCHANGE_CHECKS["contract_response"].obj
 
-    def crashing(ctx: checks.CheckContext, ex: Exchange) -> list[Any]:
+    def crashing(ctx: CheckContext, ex: Exchange, found: list[Any]) -> list[Any]:
         if ex.method == "GET" and ex.url.split("?")[0].endswith("/apps"):
             raise UnicodeEncodeError("utf-8", "\ud83d", 0, 1, "surrogates not allowed")
-        return real(ctx, ex)
+        return real(ctx, ex, found)
 
-    monkeypatch.setitem(checks.EXCHANGE_CHECKS, "contract_response", crashing)
-    result = run_cli("--phases", "examples", "--no-probes")
+    EXCHANGE_CHECKS.replace("contract_response", crashing)
+    try:
+        result = run_cli("--phases", "examples", "--no-probes")
+    finally:
+        EXCHANGE_CHECKS.replace("contract_response", real)
     error = assert_reported(result, "check contract_response", "App_ListApps",
                             "UnicodeEncodeError")
     assert error["operation"] == "App_ListApps"

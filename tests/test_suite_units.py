@@ -3,6 +3,7 @@ probe bodies, failure judgement, evidence redaction, targets, findings sink, sum
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from email.utils import formatdate
 from typing import Any
@@ -14,8 +15,11 @@ from schemathesis.config import SchemathesisConfig
 
 from conformance.contract import REJECTING_KINDS, Contract
 from conformance.errors import UserError
+from conformance.exchange.checks import EXCHANGE_CHECKS, CheckContext, check_exchange
+from conformance.exchange.evidence import evidence_for
+from conformance.exchange.model import Exchange
 from conformance.findings import Finding, Kind
-from conformance.suite.checks import FAILURE_KINDS, CheckContext, evidence_of, keep_failure
+from conformance.suite.checks import FAILURE_KINDS, keep_failure
 from conformance.suite.cleanup import Cleanup, CleanupApi
 from conformance.suite.collector import FindingSink
 from conformance.suite.generation import generation_document
@@ -24,7 +28,6 @@ from conformance.suite.run_errors import RunErrors
 from conformance.suite.summary import RunSummary, new_stats, render_table
 from conformance.suite.target import Credentials, Target, target_from
 from conformance.suite.transport import (
-    Exchange,
     RetryBreaker,
     RetryPolicy,
     TokenBucket,
@@ -366,14 +369,15 @@ def test_cleanup_deletes_newest_first_and_reports_failures() -> None:
 # ---------------------------------------------------------------- judging failures
 
 def _ctx() -> CheckContext:
-    return CheckContext(C, "unit", "", "run1", lambda: (SECRET,))
+    return CheckContext(C, "suite", "run1", "", target="unit", secrets=lambda: (SECRET,))
 
 
 def _exchange(method: str, path: str, body: Any, status: int = 200) -> Exchange:
-    return Exchange(method, f"http://h{path}", {"Content-Type": "application/json",
-                                                "Authorization": "Basic abc"},
-                    json.dumps(body).encode(), status, {"content-type": "application/json"},
-                    b"{}")
+    return Exchange(method, f"http://h{path}", (("Content-Type", "application/json"),
+                                                ("Authorization", "Basic abc")),
+                    json.dumps(body).encode(), status=status,
+                    response_headers=(("content-type", "application/json"),),
+                    response_body=b"{}")
 
 
 def test_unknown_enum_value_accepted_is_drift_not_a_violation() -> None:
@@ -403,17 +407,18 @@ def test_resource_availability_counts_only_reads() -> None:
                             _exchange("GET", P + "/apps", None))
 
 
-def test_a_check_that_raises_is_a_finding_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.suite import checks
-
-    def broken(ctx: CheckContext, ex: Exchange) -> list[Finding]:
+def test_a_check_that_raises_is_a_finding_not_a_crash() -> None:
+    def broken(ctx: CheckContext, ex: Exchange, found: list[Finding]) -> list[Finding]:
         raise UnicodeEncodeError("utf-8", "\ud83d", 0, 1, "surrogates not allowed")
 
-    monkeypatch.setitem(checks.EXCHANGE_CHECKS, "contract_response", broken)
     crashed: list[tuple[str, str]] = []
-    found = checks.run_exchange_checks(_ctx(), _exchange("GET", P + "/apps", None),
-                                       lambda fp: False,
-                                       lambda name, ex, exc: crashed.append((name, ex.url)))
+    ctx = dataclasses.replace(_ctx(), on_crash=lambda name, ex, exc: crashed.append(
+        (name, ex.url)))
+    real = EXCHANGE_CHECKS.replace("contract_response", broken)
+    try:
+        found = check_exchange(ctx, _exchange("GET", P + "/apps", None), known=lambda fp: False)
+    finally:
+        EXCHANGE_CHECKS.replace("contract_response", real)
     assert [f.kind for f in found] == [Kind.VALIDATION_ERROR]
     assert found[0].operation_id == "App_ListApps" and "UnicodeEncodeError" in found[0].message
     assert crashed == [("contract_response", "http://h" + P + "/apps")]  # the run: exit 3
@@ -427,8 +432,9 @@ def test_every_mapped_check_is_a_schemathesis_check() -> None:
 
 def test_evidence_is_redacted_and_reproducible() -> None:
     ex = _exchange("POST", P + "/apps", {"display_name": SECRET, "secret": "s3"})
-    ex.request_headers["Authorization"] = "Basic " + SECRET
-    ev = evidence_of(ex, (SECRET,))
+    ex = dataclasses.replace(ex, request_headers=(*ex.request_headers,
+                                                  ("Authorization", "Basic " + SECRET)))
+    ev = evidence_for(ex, (SECRET,))
     text = json.dumps(ev)
     assert SECRET not in text and "s3" not in text
     assert ev["curl"].startswith("curl -X POST") and "Basic ***" in ev["curl"]

@@ -21,15 +21,17 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("har", nargs="*", metavar="FILE.har",
-                        help="HAR recordings to check against the spec (e.g. the proxy's).")
+                        help="Recordings to check against the spec, as `replay` does: HAR "
+                             "(e.g. the proxy's) or `mitmdump -w` flow files.")
     parser.add_argument("--findings", metavar="PATH",
                         help="A findings .jsonl file or directory (default: reports/findings "
                              "when no HAR file is given).")
     parser.add_argument("--spec", default=str(DEFAULT_SPEC), metavar="FILE",
                         help="The spec to compare with (default: the repository's spec with "
                              "its overlays).")
-    parser.add_argument("--base-path", default="", metavar="PATH",
-                        help="A prefix in front of the spec's paths in the recorded URLs.")
+    parser.add_argument("--base-path", default=None, metavar="PATH",
+                        help="A prefix in front of the spec's paths in the recorded URLs "
+                             "(default: the one each recording was made with, else none).")
     parser.add_argument("--baseline", metavar="FILE",
                         help="The reviewed YAML file of accepted drift (e.g. "
                              "drift-baseline.yaml).")
@@ -48,10 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
+    from conformance.exchange.bodies import DEFAULT_MAX_BODY
+    from conformance.exchange.recordings import load_recording
     from conformance.reports import baseline, drift_render
     from conformance.reports.drift import aggregate
     from conformance.reports.inputs import load_findings
-    from conformance.reports.traffic import Traffic, check_traffic, read_har
+    from conformance.reports.traffic import Traffic, check_traffic
 
     if args.update_baseline and not args.baseline:
         raise UserError("--update-baseline needs --baseline FILE to know which file to write",
@@ -65,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
         inputs.append(str(path))
     traffic = Traffic()
     for har in args.har:
-        check_traffic(contract, read_har(har), run_id=Path(har).stem, base_path=args.base_path,
+        exchanges, recorded_base = load_recording(Path(har), DEFAULT_MAX_BODY)
+        base_path = recorded_base if args.base_path is None else args.base_path
+        check_traffic(contract, exchanges, run_id=Path(har).stem, base_path=base_path,
                       into=traffic)
         inputs.append(str(har))
     report = aggregate(findings + traffic.findings, contract, inputs=inputs,

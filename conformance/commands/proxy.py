@@ -18,7 +18,7 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from conformance.errors import UserError
-from conformance.proxy.bodies import parse_size
+from conformance.exchange.bodies import parse_size
 from conformance.proxy.launcher import (
     free_port,
     lean_master_args,

@@ -17,14 +17,14 @@ from urllib.parse import urlsplit
 
 from conformance.contract import Contract
 from conformance.errors import UserError
+from conformance.exchange.bodies import DEFAULT_MAX_BODY, parse_size
+from conformance.exchange.checks import CheckContext
+from conformance.exchange.model import Exchange
+from conformance.exchange.recordings import load_recording
 from conformance.findings_io import FindingsWriter
-from conformance.proxy.bodies import DEFAULT_MAX_BODY, parse_size
-from conformance.proxy.check import CheckContext
-from conformance.proxy.exchange import Exchange
-from conformance.proxy.har import HarError, read_har
 from conformance.proxy.pipeline import Pipeline
 
-__all__ = ["add_arguments", "load_recording", "run"]
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,30 +46,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="count drift as a violation in the printed lines and summary")
     parser.add_argument("--findings", type=Path, default=None, metavar="DIR",
                         help="also write the findings as JSON lines under DIR")
-
-
-def load_recording(path: Path, limit: int) -> tuple[list[Exchange], str]:
-    """(exchanges, recorded base path) of a HAR or flow file; UserError when unreadable."""
-    if not path.is_file():
-        raise UserError(f"the recording {path} does not exist",
-                        tip="pass the HAR file written by `sinch-conformance proxy --record`")
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(64).lstrip()
-        if head.startswith(b"{"):
-            recording = read_har(path, limit)
-            return recording.exchanges, recording.base_path
-        from conformance.proxy.flows import FlowFileError, read_flow_file
-
-        try:
-            return read_flow_file(path, limit), ""
-        except FlowFileError as exc:
-            raise UserError(f"{path} is neither a HAR file nor a mitmproxy flow file ({exc})",
-                            tip="replay reads HAR 1.2 (.har) or `mitmdump -w` flow files"
-                            ) from None
-    except (HarError, UnicodeDecodeError, OSError) as exc:
-        raise UserError(f"cannot read the recording {path}: {exc}",
-                        tip="replay reads HAR 1.2 (.har) or `mitmdump -w` flow files") from None
 
 
 def _selected(exchanges: list[Exchange], hosts: str) -> list[Exchange]:

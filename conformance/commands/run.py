@@ -93,6 +93,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output = parser.add_argument_group("output")
     output.add_argument("--out", default="reports", metavar="DIR",
                         help="Directory for everything the run writes (default: reports).")
+    output.add_argument("--record", type=Path, metavar="FILE.har",
+                        help="Record every exchange of the run as HAR 1.2, secrets redacted "
+                             "like the proxy's recordings (`replay FILE.har` checks it again).")
     output.add_argument("--fail-on", choices=("violation", "drift"), default="violation",
                         help="Exit 1 on violations (default), or on drift too.")
     output.add_argument("--progress", choices=("auto", "tty", "plain", "quiet"),
@@ -163,7 +166,7 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
         max_examples=args.max_examples or DEFAULT_MAX_EXAMPLES, time_budget=args.time_budget,
         readonly=args.readonly, phases=_phases(args.phases), probes=not args.no_probes,
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
-        headers=_headers(args.header), shrink=not args.no_shrink)
+        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,12 +1,6 @@
-"""Proxy-side helpers: capture, check, record (HAR), replay, summarise, launch mitmdump.
+"""The validating proxy: the mitmproxy add-on's checker process, the lean master, the
+launcher, and the per-flow pipeline (check, record, count, print) that ``replay`` shares.
 
-Layering: ``exchange``/``bodies``/``scrub`` (data) <- ``check`` (contract validation of
-one exchange) <- ``har``/``flows`` (files) <- ``pipeline``/``worker``/``summary`` <- the
-add-on in ``proxy_addons/`` and the ``proxy``/``replay`` commands. Only ``flows`` and
-``launcher`` know mitmproxy exists.
+Exchanges, their readers and writers (HAR, flow files) and the exchange checks live in
+:mod:`conformance.exchange`; only ``launcher`` and ``lean_master`` here know mitmproxy.
 """
-
-from conformance.proxy.check import CheckContext, check_exchange
-from conformance.proxy.exchange import Exchange, WireCapture, to_exchange
-
-__all__ = ["CheckContext", "Exchange", "WireCapture", "check_exchange", "to_exchange"]

@@ -34,12 +34,12 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.contract import Contract
+from conformance.exchange.checks import CheckContext
+from conformance.exchange.har import HarWriter
+from conformance.exchange.model import WireCapture
 from conformance.findings import Finding
 from conformance.findings_io import FindingsWriter
-from conformance.proxy.check import CheckContext
-from conformance.proxy.exchange import WireCapture
 from conformance.proxy.gc_tuning import freeze_long_lived
-from conformance.proxy.har import HarWriter
 from conformance.proxy.pipeline import Pipeline
 from conformance.proxy.worker import CheckWorker
 

@@ -10,11 +10,11 @@ import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from conformance.exchange.checks import CheckContext, check_exchange
+from conformance.exchange.har import HarWriter
+from conformance.exchange.model import Exchange, WireCapture, to_exchange
 from conformance.findings import Finding
 from conformance.findings_io import FindingsWriter
-from conformance.proxy.check import CheckContext, check_exchange
-from conformance.proxy.exchange import Exchange, WireCapture, to_exchange
-from conformance.proxy.har import HarWriter
 from conformance.proxy.summary import Summary, flow_line
 
 __all__ = ["Pipeline"]

@@ -1,128 +1,26 @@
-"""The suite's verdicts: small functions in explicit registries, Schemathesis-style.
+"""What the suite makes of Schemathesis' own check failures.
 
-* :data:`EXCHANGE_CHECKS`: run on every exchange the suite saw (Schemathesis' calls, its
-  checks' extra requests, our probes and cleanup). The contract core is the authority on
-  responses, so the suite and the proxy give the same verdict on the same exchange.
-* :data:`FAILURE_KINDS`: Schemathesis check name -> our Finding kind, for the checks the
-  contract core cannot make (stateful, auth, positive/negative data). Its response checks
-  (status code, content type, body schema) stay off: the contract core already decides
-  those, and knows drift from violation.
+Every exchange the suite sees (Schemathesis' calls, its checks' extra requests, our probes
+and cleanup) goes through the one :func:`conformance.exchange.check_exchange`, so suite and
+proxy give the same verdict on the same exchange. Here: :data:`FAILURE_KINDS`, Schemathesis
+check name -> our Finding kind, for the checks the contract core cannot make (stateful,
+auth, positive/negative data). Its response checks (status code, content type, body schema)
+stay off (:data:`DISABLED_CHECKS`): the contract core already decides those, and knows drift
+from violation.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from conformance.contract import REJECTING_KINDS, Contract
-from conformance.findings import Finding, Kind
-from conformance.redact import curl_line, redact_evidence, redact_text
-from conformance.suite.transport import Exchange
+from conformance.contract import REJECTING_KINDS
+from conformance.exchange.checks import CheckContext, check_request
+from conformance.exchange.model import Exchange
+from conformance.findings import Kind
 
-__all__ = ["DISABLED_CHECKS", "EXCHANGE_CHECKS", "FAILURE_KINDS", "CheckContext",
-           "FailureKind", "evidence_of", "keep_failure", "request_is_invalid",
-           "run_exchange_checks"]
-
-BODY_EXCERPT = 4000
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    contract: Contract
-    target: str
-    base_path: str
-    run_id: str
-    secrets: Callable[[], tuple[str, ...]]
-
-
-def _text(body: bytes) -> str:
-    text = body[:BODY_EXCERPT].decode("utf-8", errors="replace")
-    return text + ("..." if len(body) > BODY_EXCERPT else "")
-
-
-def _parsed(body: bytes) -> Any:
-    if len(body) <= BODY_EXCERPT:
-        try:
-            return json.loads(body)
-        except ValueError:
-            pass
-    return _text(body)
-
-
-def evidence_of(ex: Exchange, secrets: Iterable[str]) -> dict[str, Any]:
-    """Redacted request/response excerpt and a curl line that reproduces the request."""
-    known = tuple(secrets)
-    evidence = {
-        "request": {"method": ex.method, "url": ex.url, "headers": dict(ex.request_headers),
-                    "body": _parsed(ex.request_body) if ex.request_body else None},
-        "response": {"status": ex.status, "headers": dict(ex.response_headers),
-                     "body": _parsed(ex.response_body) if ex.response_body else None},
-        "curl": curl_line(ex.method, ex.url, ex.request_headers, ex.request_body or None,
-                          known),
-        "phase": ex.origin,
-    }
-    redacted = redact_evidence(evidence, known)
-    # redact_evidence scrubs literal secrets from text only; bodies here are parsed JSON
-    text = json.dumps(redacted, ensure_ascii=False)
-    scrubbed = redact_text(text, known)
-    return redacted if scrubbed == text else json.loads(scrubbed)
-
-
-# ---------------------------------------------------------------- exchange checks
-
-def contract_response(ctx: CheckContext, ex: Exchange) -> list[Finding]:
-    """The contract core's verdict on the response: status, content type, body, drift."""
-    return ctx.contract.validate_response(
-        ex.method, ex.url, ex.status, ex.response_headers, ex.response_body, source="suite",
-        base_path=ctx.base_path, target=ctx.target, run_id=ctx.run_id)
-
-
-EXCHANGE_CHECKS: dict[str, Callable[[CheckContext, Exchange], list[Finding]]] = {
-    "contract_response": contract_response,
-}
-
-
-def _check_crashed(ctx: CheckContext, ex: Exchange, name: str, exc: Exception) -> Finding:
-    """A check that raised leaves a "not checked" finding on its exchange (and is reported
-    to ``run_exchange_checks``' ``on_crash``, which fails the run)."""
-    op = None
-    try:
-        op = ctx.contract.operation_for(ex.method, ex.url, ctx.base_path)
-    except Exception:  # the router itself may be what failed
-        pass
-    return Finding.make(
-        Kind.VALIDATION_ERROR, source="suite", location="response",
-        message=f"Check {name} failed on this exchange: {type(exc).__name__}: {exc}",
-        operation_id=op.operation_id if op else None, method=ex.method,
-        path_template=op.path_template if op else None, status=ex.status,
-        evidence=evidence_of(ex, ctx.secrets()), target=ctx.target, run_id=ctx.run_id,
-        secrets=ctx.secrets())
-
-
-def run_exchange_checks(ctx: CheckContext, ex: Exchange, known: Callable[[str], bool],
-                        on_crash: Callable[[str, Exchange, Exception], object] | None = None
-                        ) -> list[Finding]:
-    """Findings of every exchange check; evidence is attached to those not ``known`` yet.
-    A check that raises is handed to ``on_crash`` (name, exchange, exception), and the
-    other checks still run."""
-    out = []
-    for name, check in EXCHANGE_CHECKS.items():
-        try:
-            found = check(ctx, ex)
-        except Exception as exc:
-            out.append(_check_crashed(ctx, ex, name, exc))
-            if on_crash is not None:
-                on_crash(name, ex, exc)
-            continue
-        for finding in found:
-            if not known(finding.fingerprint):
-                finding = dataclasses.replace(
-                    finding, evidence=evidence_of(ex, ctx.secrets()))
-            out.append(finding)
-    return out
+__all__ = ["DISABLED_CHECKS", "FAILURE_KINDS", "FailureKind", "keep_failure",
+           "request_is_invalid"]
 
 
 # ---------------------------------------------------------------- Schemathesis failures
@@ -163,10 +61,8 @@ def request_is_invalid(ctx: CheckContext, ex: Exchange) -> bool | None:
     """The contract's verdict on a request: does it break the spec (drift aside)? None
     when the contract could not tell (its validator raised)."""
     try:
-        found = ctx.contract.validate_request(ex.method, ex.url, ex.request_headers,
-                                              ex.request_body, source="suite",
-                                              base_path=ctx.base_path)
-    except Exception:
+        found = check_request(ctx, ex)
+    except Exception:  # noqa: BLE001 - "cannot tell": Schemathesis' own verdict stands
         return None
     return any(f.kind in REJECTING_KINDS for f in found)
 
@@ -177,7 +73,7 @@ def keep_failure(ctx: CheckContext, checks: Iterable[str], ex: Exchange) -> bool
     names = set(checks)
     if ex.status == 429 and names != {"not_a_server_error"}:
         return False  # throttled past the retries: no verdict on the request (drift covers it)
-    if "ignored_auth" in names and ex.status >= 500:
+    if "ignored_auth" in names and (ex.status or 0) >= 500:
         return False  # a 5xx is the server_error check's finding, not ignored auth
     mapped = [FAILURE_KINDS[n] for n in names if n in FAILURE_KINDS]
     if not mapped:

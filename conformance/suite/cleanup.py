@@ -167,10 +167,10 @@ class Cleanup:
             self._unanswered.append((CREATES[match.route.operation_id].what,
                                      body if isinstance(body, dict) else {}))
 
-    def observe(self, method: str, url: str, status: int, body: bytes,
+    def observe(self, method: str, url: str, status: int | None, body: bytes,
                 request_body: bytes = b"") -> None:
         """Register or cross off a resource from one exchange."""
-        if not 200 <= status < 300:
+        if status is None or not 200 <= status < 300:
             return
         match = self.contract.match(method, url, self.base_path)
         if match is None or match.route is None:

@@ -13,19 +13,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.exchange.checks import CheckContext, check_exchange
+from conformance.exchange.clients import from_interaction
+from conformance.exchange.evidence import evidence_for
+from conformance.exchange.har import HarWriter
+from conformance.exchange.model import Exchange
 from conformance.findings import Finding
 from conformance.findings_io import FindingsWriter
-from conformance.suite.checks import (
-    FAILURE_KINDS,
-    CheckContext,
-    evidence_of,
-    keep_failure,
-    run_exchange_checks,
-)
+from conformance.suite.checks import FAILURE_KINDS, keep_failure
 from conformance.suite.cleanup import Cleanup
 from conformance.suite.run_errors import RunErrors
 from conformance.suite.summary import OperationStats
-from conformance.suite.transport import Exchange
 
 __all__ = ["Collector", "FindingSink", "ScenarioDigest"]
 
@@ -66,41 +64,14 @@ class ScenarioDigest:
     new_findings: int
 
 
-def _flat(headers: dict[str, Any]) -> dict[str, str]:
-    return {k: (v[0] if isinstance(v, list) and v else str(v)) for k, v in headers.items()}
-
-
-def exchange_of_response(response: Any, origin: str) -> Exchange:
-    """An Exchange from a Schemathesis ``Response`` (which holds its prepared request)."""
-    req = response.request
-    body = req.body or b""
-    return Exchange(method=str(req.method), url=str(req.url),
-                    request_headers={k: str(v) for k, v in req.headers.items()},
-                    request_body=body.encode() if isinstance(body, str) else bytes(body),
-                    status=response.status_code,
-                    response_headers={k.lower(): v for k, v in _flat(response.headers).items()},
-                    response_body=response.content or b"", elapsed=response.elapsed,
-                    origin=origin)
-
-
-def exchange_from(interaction: Any, origin: str) -> Exchange | None:
-    """An Exchange from a Schemathesis recorder interaction (None without a response)."""
-    resp = interaction.response
-    if resp is None:
-        return None
-    req = interaction.request
-    return Exchange(method=req.method, url=req.uri, request_headers=_flat(req.headers),
-                    request_body=req.body or b"", status=resp.status_code,
-                    response_headers={k.lower(): v for k, v in _flat(resp.headers).items()},
-                    response_body=resp.content or b"", elapsed=resp.elapsed, origin=origin)
-
-
 class Collector:
     """Counts, checks and cleanup bookkeeping for every exchange of a run."""
 
     def __init__(self, ctx: CheckContext, sink: FindingSink, cleanup: Cleanup,
-                 stats: dict[str, OperationStats], errors: RunErrors | None = None) -> None:
+                 stats: dict[str, OperationStats], errors: RunErrors | None = None,
+                 har: HarWriter | None = None) -> None:
         self.ctx = ctx
+        self.har = har
         self.sink = sink
         self.cleanup = cleanup
         self.stats = stats
@@ -121,12 +92,15 @@ class Collector:
             else:
                 self.unmatched += 1
         self.cleanup.observe(ex.method, ex.url, ex.status, ex.response_body, ex.request_body)
+        if self.har is not None:
+            self.har.add(ex)
         new = 0
-        for finding in run_exchange_checks(self.ctx, ex, self.sink.known, self._crashed):
+        for finding in check_exchange(self.ctx, ex, known=self.sink.known):
             new += self.sink.add(finding)
         return new
 
-    def _crashed(self, check: str, ex: Exchange, exc: Exception) -> None:
+    def crashed(self, check: str, ex: Exchange, exc: Exception) -> None:
+        """An exchange check raised (``CheckContext.on_crash``): the run fails."""
         op_id = self.operation_of(ex)
         where = op_id or f"{ex.method} {ex.url.split('?')[0]}"
         self.errors.exception(f"check {check}", f"{where} ({ex.origin})", exc, op_id)
@@ -137,7 +111,7 @@ class Collector:
         calls = new = 0
         by_case: dict[str, Exchange] = {}
         for case_id, interaction in recorder.interactions.items():
-            ex = exchange_from(interaction, origin)
+            ex = from_interaction(interaction, origin)
             if ex is None:  # no answer (timed out, connection lost): a create may still
                 req = interaction.request  # have happened at the target
                 self.cleanup.unanswered(req.method, req.uri, req.body or b"")
@@ -172,6 +146,7 @@ class Collector:
             operation_id=op.operation_id if op else None,
             method=ex.method, path_template=op.path_template if op else None,
             status=ex.status, location=mapped.location,
-            evidence={**evidence_of(ex, self.ctx.secrets()), "check": check},
-            target=self.ctx.target, run_id=self.ctx.run_id, secrets=self.ctx.secrets())
+            evidence={**evidence_for(ex, self.ctx.secrets()), "check": check},
+            target=self.ctx.target or ex.target, run_id=self.ctx.run_id,
+            secrets=self.ctx.secrets())
         return int(self.sink.add(finding))

@@ -39,9 +39,10 @@ from schemathesis.engine.run import PhaseName
 
 from conformance.contract import Contract
 from conformance.errors import UserError
+from conformance.exchange.clients import from_schemathesis
 from conformance.suite import events
 from conformance.suite.checks import DISABLED_CHECKS, keep_failure
-from conformance.suite.collector import Collector, exchange_of_response
+from conformance.suite.collector import Collector
 from conformance.suite.fixtures import Fixtures
 from conformance.suite.generation import Rename, generation_document
 from conformance.suite.options import SuiteOptions
@@ -169,7 +170,7 @@ def _after_call_hook(transport: Transport, collector: Collector) -> Any:
 
 def _filter_failure_hook(collector: Collector) -> Any:
     def filter_failure(context: Any, failure: Any, case: Any, response: Response) -> bool:
-        ex = exchange_of_response(response, "check")
+        ex = from_schemathesis(response, "check")
         return keep_failure(collector.ctx, type(failure).checks, ex)
 
     return filter_failure

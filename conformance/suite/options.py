@@ -32,4 +32,5 @@ class SuiteOptions:
     run_id: str = ""
     headers: tuple[tuple[str, str], ...] = ()  # sent with every request
     shrink: bool = True  # let Hypothesis minimise a failing case (clearer, slower)
+    record: Path | None = None  # a HAR file of every exchange, secrets redacted
     extra_notes: tuple[str, ...] = field(default_factory=tuple)

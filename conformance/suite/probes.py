@@ -19,11 +19,13 @@ from urllib.parse import urlencode
 import requests
 
 from conformance.errors import UserError
+from conformance.exchange.checks import CheckContext
+from conformance.exchange.clients import from_requests
+from conformance.exchange.evidence import evidence_for
 from conformance.findings import Finding, Kind
-from conformance.suite.checks import CheckContext, evidence_of
 from conformance.suite.collector import FindingSink
 from conformance.suite.target import Target, TokenSource, basic_header
-from conformance.suite.transport import Transport, exchange_of
+from conformance.suite.transport import Transport
 
 __all__ = ["PROBES", "Probe", "ProbeContext", "bodies"]
 
@@ -93,13 +95,14 @@ class ProbeContext:
 
     def report(self, kind: Kind, resp: requests.Response, message: str,
                location: str) -> None:
-        ex = exchange_of(resp, "probe")
+        ex = from_requests(resp, "probe")
         op = self.checks.contract.operation_for(ex.method, ex.url, self.checks.base_path)
         self.sink.add(Finding.make(
             kind, source="suite", message=message, location=location,
             operation_id=op.operation_id if op else None, method=ex.method,
             path_template=op.path_template if op else None, status=ex.status,
-            evidence=evidence_of(ex, self.checks.secrets()), target=self.checks.target,
+            evidence=evidence_for(ex, self.checks.secrets()),
+            target=self.checks.target or ex.target,
             run_id=self.checks.run_id, secrets=self.checks.secrets()))
 
 

@@ -21,10 +21,13 @@ import yaml
 
 from conformance.contract import Contract
 from conformance.errors import UserError
+from conformance.exchange.checks import CheckContext
+from conformance.exchange.evidence import evidence_for
+from conformance.exchange.har import HarWriter
 from conformance.findings_io import FindingsWriter
 from conformance.spec_loader import SPEC_DIR
 from conformance.suite import events
-from conformance.suite.checks import DISABLED_CHECKS, CheckContext, evidence_of
+from conformance.suite.checks import DISABLED_CHECKS
 from conformance.suite.cleanup import Cleanup, CleanupApi, CleanupReport
 from conformance.suite.collector import Collector, FindingSink
 from conformance.suite.engine import build_schema, run_engine
@@ -105,13 +108,16 @@ class _Run:
                                    timeout=options.request_timeout, readonly=options.readonly,
                                    seed=options.seed, headers=dict(options.headers))
         self.tokens = TokenSource(target.credentials, self.transport)
-        self.checks = CheckContext(self.contract, target.label, target.base_path, self.run_id,
-                                   lambda: self.tokens.secrets)
+        self.checks = CheckContext(
+            self.contract, "suite", self.run_id, target.base_path, target=target.label,
+            secrets=lambda: self.tokens.secrets,
+            on_crash=lambda name, ex, exc: self.collector.crashed(name, ex, exc))
         self.cleanup = Cleanup(self.contract, target.base_path)
         self.stats = new_stats(self.contract)
         self.errors = RunErrors()
+        self.har = _recording(options.record, target.base_path)
         self.collector = Collector(self.checks, self.sink, self.cleanup, self.stats,
-                                   self.errors)
+                                   self.errors, self.har)
         self.transport.on_exchange = self.collector.exchange
         self.transport.on_unanswered = self.cleanup.unanswered
         self.transport.target = target.base_url
@@ -222,7 +228,17 @@ class _Run:
 
     def close(self) -> None:
         self.writer.close()
+        if self.har is not None:
+            self.har.close()
         self.transport.close()
+
+
+def _recording(path: Path | None, base_path: str) -> HarWriter | None:
+    try:
+        return HarWriter(path, base_path) if path else None
+    except OSError as exc:
+        raise UserError(f"cannot write the recording {path} ({exc.strerror or exc})",
+                        tip="pass --record with a path in a writable directory") from None
 
 
 def _first_sentence(path: Path) -> str:
@@ -300,7 +316,7 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
                                    "was generated")
     summary.errors = run.errors.items()
     summary.write(options.out / "summary.json")
-    samples = {op: evidence_of(s.sample, run.tokens.secrets)
+    samples = {op: evidence_for(s.sample, run.tokens.secrets)
                for op, s in run.stats.items() if s.sample is not None}
     return RunResult(summary, interrupted, str(run.writer.path) if run.writer.count else "",
                      samples)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.contract import Contract
+from conformance.exchange.model import Exchange
 from conformance.findings import Finding
 from conformance.suite.run_errors import RunError
-from conformance.suite.transport import Exchange
 
 __all__ = ["OperationStats", "RunSummary", "render_table"]
 
@@ -35,11 +35,12 @@ class OperationStats:
     sample: Exchange | None = None  # a 2xx exchange when there was one
 
     def add(self, ex: Exchange) -> None:
+        status = ex.status or 0  # the suite counts answered exchanges only
         self.calls += 1
         self.by_origin[ex.origin] += 1
-        self.statuses[f"{ex.status // 100}xx"] += 1
-        if self.sample is None or (200 <= ex.status < 300 and not
-                                   200 <= self.sample.status < 300):
+        self.statuses[f"{status // 100}xx"] += 1
+        if self.sample is None or (200 <= status < 300 and not
+                                   200 <= (self.sample.status or 0) < 300):
             self.sample = ex
 
     @property

@@ -17,15 +17,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
 from conformance.errors import UserError
+from conformance.exchange.clients import from_requests
+from conformance.exchange.model import Exchange
 
-__all__ = ["MUTATING_METHODS", "Exchange", "RetryBreaker", "RetryPolicy", "TokenBucket",
+__all__ = ["MUTATING_METHODS", "RetryBreaker", "RetryPolicy", "TokenBucket",
            "Transport", "retry_after_seconds"]
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -162,22 +164,6 @@ class RetryBreaker:
             self._throttled = 0
 
 
-@dataclass
-class Exchange:
-    """One request and its response, as sent and received (secrets not yet redacted)."""
-
-    method: str
-    url: str
-    request_headers: dict[str, str]
-    request_body: bytes
-    status: int
-    response_headers: dict[str, str]
-    response_body: bytes
-    elapsed: float = 0.0
-    origin: str = "probe"  # examples, coverage, fuzzing, stateful, probe, cleanup, check
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 def _body_bytes(body: Any) -> bytes:
     if body is None:
         return b""
@@ -225,7 +211,7 @@ class Transport:
             method.upper(), url, headers=dict(headers or {}), json=json, data=data))
         resp = self.send(prepared, key=key or url)
         if record and self.on_exchange is not None:
-            self.on_exchange(exchange_of(resp, origin))
+            self.on_exchange(from_requests(resp, origin))
         return resp
 
     def send(self, prepared: requests.PreparedRequest, *, key: str) -> requests.Response:
@@ -288,13 +274,3 @@ def _reason(exc: Exception) -> str:
         if marker in text:
             return marker.lower()
     return exc.__class__.__name__
-
-
-def exchange_of(resp: requests.Response, origin: str) -> Exchange:
-    req = resp.request
-    return Exchange(method=str(req.method), url=str(req.url),
-                    request_headers={k: str(v) for k, v in req.headers.items()},
-                    request_body=_body_bytes(req.body), status=resp.status_code,
-                    response_headers={k.lower(): v for k, v in resp.headers.items()},
-                    response_body=resp.content, elapsed=resp.elapsed.total_seconds(),
-                    origin=origin)

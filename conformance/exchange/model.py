@@ -1,7 +1,9 @@
-"""One request and its response, as every proxy-side checker sees it.
+"""One request and its response, as every checker sees it, whoever saw it.
 
-Live flows, HAR entries and mitmproxy flow files all become an :class:`Exchange` with
-decoded bodies, so the live proxy and the offline replay check exactly the same thing.
+Live flows, HAR entries, mitmproxy flow files and the suite's own calls (``requests`` and
+Schemathesis responses, :mod:`conformance.exchange.clients`) all become an
+:class:`Exchange` with decoded bodies, so suite, proxy, replay and drift check exactly the
+same thing (:func:`conformance.exchange.checks.check_exchange`).
 A live flow is first captured as a :class:`WireCapture` (references to immutable bytes
 and header tuples, cheap on mitmproxy's event loop) and decoded later, off the loop, by
 :func:`to_exchange`.
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from conformance.proxy.bodies import decode_body
+from conformance.exchange.bodies import decode_body
 
 __all__ = ["Exchange", "Headers", "WireCapture", "header", "to_exchange"]
 
@@ -53,6 +55,7 @@ class Exchange:
     request_size: int = 0
     response_size: int = 0
     error: str | None = None
+    origin: str = ""  # who saw it: "proxy", "replay", or the suite's phase/probe/cleanup
 
     @property
     def target(self) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from conformance.proxy.exchange import Exchange, Headers
+from conformance.exchange.model import Exchange, Headers
 from conformance.redact import (
     MASK,
     MIN_SECRET_LENGTH,

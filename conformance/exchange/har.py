@@ -3,7 +3,7 @@
 :class:`HarWriter` streams entries to disk as they come (one entry per line inside a
 standard HAR document, so memory stays flat and a killed proxy leaves a file that
 :func:`read_har` can still recover). Every entry is redacted before it is written:
-headers, URL, query string and bodies (see :mod:`conformance.proxy.scrub`), so no secret
+headers, URL, query string and bodies (see :mod:`conformance.exchange.scrub`), so no secret
 ever reaches disk. Bodies are stored decoded, as browsers do: text when UTF-8, base64
 otherwise. Bodies that were not checked carry ``_sinchBodySkipped`` with the reason, so a
 replay reports the same ``body_skipped`` finding the live proxy did.
@@ -23,9 +23,9 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from conformance import __version__
-from conformance.proxy.bodies import too_large
-from conformance.proxy.exchange import Exchange, Headers
-from conformance.proxy.scrub import known_secrets, redact_body_bytes, redact_header_pairs
+from conformance.exchange.bodies import too_large
+from conformance.exchange.model import Exchange, Headers
+from conformance.exchange.scrub import known_secrets, redact_body_bytes, redact_header_pairs
 from conformance.redact import redact_text, redact_url
 
 __all__ = ["HarError", "HarRecording", "HarWriter", "har_entry", "read_har"]

@@ -2,7 +2,7 @@
 
 ``capture_flow`` only takes references (bytes and header tuples are immutable), so it is
 cheap enough to run inside a hook on mitmproxy's event loop; decoding happens later in
-:func:`conformance.proxy.exchange.to_exchange`.
+:func:`conformance.exchange.model.to_exchange`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from mitmproxy import http, io
 from mitmproxy.exceptions import FlowReadException
 
-from conformance.proxy.exchange import Exchange, WireCapture, to_exchange
+from conformance.exchange.model import Exchange, WireCapture, to_exchange
 
 __all__ = ["ENFORCED", "FlowFileError", "capture_flow", "read_flow_file"]
 
