@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import logging
 import signal
 import sys
@@ -53,8 +52,6 @@ from mitmproxy.addons import (
     tlsconfig,
     update_alt_svc,
 )
-
-from conformance.proxy.launcher import ADDON_PATH
 
 __all__ = ["ProxyCore", "lean_addons", "main", "run"]
 
@@ -79,14 +76,10 @@ class ProxyCore:
 
 
 def _validator() -> Any:
-    """The sinch_validator add-on, loaded from the file mitmdump loads with ``-s``
-    (:data:`~conformance.proxy.launcher.ADDON_PATH`, which already knows where the
-    installed package or the source checkout keeps it)."""
-    spec = importlib.util.spec_from_file_location("sinch_validator", ADDON_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.SinchValidator()
+    """The sinch_validator add-on (the class ``mitmdump -s`` gets from the thin file)."""
+    from conformance.proxy.addon import SinchValidator
+
+    return SinchValidator()
 
 
 def _parser() -> argparse.ArgumentParser:
