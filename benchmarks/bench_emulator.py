@@ -4,7 +4,7 @@
 
 Starts ``sinch-conformance emulator --port 0`` (uvicorn, one worker, one process) as a
 subprocess, then ``processes x threads`` clients, each with its own keep-alive
-``requests.Session`` and its own seeded :class:`~conformance.emulator.workload.Workload`
+``requests.Session`` and its own seeded :class:`~tests.aids.workload.Workload`
 over all 33 operations (creates, reads, lists, updates, deletes, sends; about 80% answered
 200, the rest 404 or 400 because the workload aims at unknown or deleted ids on purpose).
 Client threads of one process share its GIL, and ``requests`` costs about as much CPU per
@@ -41,7 +41,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from conformance.emulator.workload import Workload  # noqa: E402
+from tests.aids.workload import Workload  # noqa: E402
 
 LINE = re.compile(r"on (http://\S+)\s+project_id=(\S+)\s+key_id=(\S+)\s+key_secret=(\S+)")
 

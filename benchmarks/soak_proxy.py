@@ -279,7 +279,7 @@ class Client:
     """One client thread's state: its session, its workload, what it sent."""
 
     def __init__(self, index: int, base: str, seed: int) -> None:
-        from conformance.emulator.workload import Workload
+        from tests.aids.workload import Workload
 
         self.index, self.base = index, base
         self.project, key_id, key_secret = credentials(index)

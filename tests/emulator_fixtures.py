@@ -19,9 +19,9 @@ from spec_paths import FIXTURES, ROOT
 
 from conformance.contract import Contract
 from conformance.emulator import EmulatorConfig, create_app
-from conformance.emulator.inprocess import InProcessClient, InProcessResponse
 from conformance.findings import Finding, Kind
 from conformance.processes import stop_process
+from tests.aids.inprocess import InProcessClient, InProcessResponse
 
 PROJECT = "3f2a1c9e-6d0b-4c53-9b1e-0f6c2d7a8e41"
 KEY_ID = "8e7c51a2-3b4d-4f60-a1c2-9d8e7f6a5b4c"

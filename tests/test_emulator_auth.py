@@ -6,7 +6,7 @@ import pytest
 from emulator_fixtures import KEY_ID, PROJECT, SECRET, client, config, findings_of, ok, p
 
 from conformance.emulator import create_app
-from conformance.emulator.inprocess import InProcessClient
+from tests.aids.inprocess import InProcessClient
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 

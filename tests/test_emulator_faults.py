@@ -25,8 +25,8 @@ from emulator_fixtures import (
 
 from conformance.emulator import FAULTS, create_app
 from conformance.emulator.faults import PROPOSED_KINDS
-from conformance.emulator.inprocess import InProcessClient, InProcessResponse
 from conformance.findings import Kind
+from tests.aids.inprocess import InProcessClient, InProcessResponse
 
 
 def with_fault(name: str) -> dict[str, dict[str, str]]:

@@ -25,7 +25,7 @@ from emulator_fixtures import (
 from conformance.contract import REJECTING_KINDS, Contract
 from conformance.emulator import AccessKey, create_app, generated_config
 from conformance.emulator.ids import is_ulid
-from conformance.emulator.inprocess import InProcessClient, InProcessResponse
+from tests.aids.inprocess import InProcessClient, InProcessResponse
 
 
 def checked(resp: InProcessResponse, status: int = 200) -> Any:

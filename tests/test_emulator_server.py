@@ -16,8 +16,8 @@ from emulator_fixtures import ROOT, Served, running_emulator
 
 from conformance.contract import Contract
 from conformance.emulator import CATALOGUE
-from conformance.emulator.workload import Workload
 from conformance.findings import Kind
+from tests.aids.workload import Workload
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 
 from conformance.contract import REJECTING_KINDS, Contract
-from conformance.emulator.inprocess import InProcessClient, InProcessResponse
-from conformance.emulator.workload import Workload
+from tests.aids.inprocess import InProcessClient, InProcessResponse
+from tests.aids.workload import Workload
 
 EXPECTED = {200, 400, 404}  # 400 only as FAILED_PRECONDITION for valid input
 

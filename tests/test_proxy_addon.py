@@ -16,8 +16,8 @@ from mitmproxy.test import taddons, tflow
 from conformance.contract import Contract
 from conformance.findings import Finding
 from conformance.findings_io import read_findings
-from conformance.proxy.fakeapi import app_body
 from conformance.proxy.launcher import ADDON_PATH
+from tests.aids.fakeapi import app_body
 
 HOST = "api.test"
 APPS = f"http://{HOST}/v1/projects/p1/apps"

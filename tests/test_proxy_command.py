@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from conformance.cli import main
-from conformance.proxy.fakeapi import FakeSinch
+from tests.aids.fakeapi import FakeSinch
 
 
 @pytest.mark.parametrize(("args", "needle"), [

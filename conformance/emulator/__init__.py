@@ -1,7 +1,7 @@
 """A stateful in-memory emulator of the Sinch Conversation API, with a fault catalogue.
 
-``create_app(EmulatorConfig(...))`` is an ASGI app (serve it with uvicorn, or call it
-in-process with :class:`~conformance.emulator.inprocess.InProcessClient`);
+``create_app(EmulatorConfig(...))`` is an ASGI app (serve it with uvicorn, call it with
+any ASGI client, or answer one request in-process with :meth:`EmulatorApp.handle`);
 ``sinch-conformance emulator`` serves it on a local port. See ``README.md`` here for the
 behaviour, the drift from the spec and the fault catalogue.
 """
