@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from mitmproxy.io import har as mitm_har
 
 from conformance.contract import Contract
-from conformance.proxy.check import CheckContext, check_exchange
-from conformance.proxy.exchange import Exchange, WireCapture, to_exchange
-from conformance.proxy.har import HarWriter, entry_exchange, har_entry, read_har
-from conformance.proxy.scrub import redact_body_bytes
+from conformance.exchange.checks import CheckContext, check_exchange
+from conformance.exchange.har import HarWriter, entry_exchange, har_entry, read_har
+from conformance.exchange.model import Exchange, WireCapture, to_exchange
+from conformance.exchange.scrub import redact_body_bytes
 from tests.aids.fakeapi import app_body
 
 URL = "https://us.conversation.api.sinch.com/v1/projects/p1/apps"

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 import requests
 
+from conformance.exchange.har import read_har
 from conformance.findings import Finding
 from conformance.findings_io import read_findings
-from conformance.proxy.har import read_har
 from conformance.proxy.launcher import COMMANDS, Mitmdump, free_port
 from tests.aids.fakeapi import VARIANTS, FakeSinch
 

@@ -38,8 +38,8 @@ import requests
 from file_modules import load_file_module
 from raw_http import read_message
 
+from conformance.exchange.har import read_har
 from conformance.findings_io import read_findings
-from conformance.proxy.har import read_har
 from conformance.proxy.launcher import Mitmdump, free_port
 
 pytestmark = pytest.mark.slow

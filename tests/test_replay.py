@@ -14,11 +14,11 @@ from mitmproxy.test import tflow
 
 from conformance.cli import main
 from conformance.contract import Contract
+from conformance.exchange.checks import CheckContext, check_exchange
+from conformance.exchange.flows import capture_flow
+from conformance.exchange.har import HarWriter
+from conformance.exchange.model import Exchange, to_exchange
 from conformance.findings import Finding
-from conformance.proxy.check import CheckContext, check_exchange
-from conformance.proxy.exchange import Exchange, to_exchange
-from conformance.proxy.flows import capture_flow
-from conformance.proxy.har import HarWriter
 from tests.aids.fakeapi import app_body
 
 URL = "https://us.conversation.api.sinch.com/v1/projects/p1/apps"
