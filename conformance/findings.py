@@ -3,7 +3,7 @@
 Suite, proxy, offline replay and spec lint all describe what they saw with this frozen
 dataclass, serialised as one JSON object per line (see :mod:`conformance.findings_io`).
 The fingerprint is the key for dedup, baselines and trends. This module imports nothing
-of ours but :mod:`conformance.redact`.
+of ours but :mod:`conformance.redact` and :mod:`conformance.kinds` (whose names it hands on).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
+from conformance.kinds import CATEGORIES, DRIFT_KINDS, KIND_INFO, Kind, Severity, Source
 from conformance.redact import redact_evidence, redact_text
 
 __all__ = [
@@ -26,100 +26,10 @@ __all__ = [
     "Kind",
     "Severity",
     "Source",
+    "encode_evidence",
     "fingerprint",
     "json_pointer",
 ]
-
-
-class Source(StrEnum):
-    SUITE = "suite"
-    PROXY = "proxy"
-    REPLAY = "replay"
-    LINT = "lint"
-
-
-class Severity(StrEnum):
-    """Allure's severities, most severe first."""
-
-    BLOCKER = "blocker"
-    CRITICAL = "critical"
-    NORMAL = "normal"
-    MINOR = "minor"
-    TRIVIAL = "trivial"
-
-
-class Kind(StrEnum):
-    # Violations: the message or the API does not do what the spec says.
-    REQUEST_BODY_SCHEMA = "request_body_schema"
-    REQUEST_PARAM = "request_param"
-    REQUEST_CONTENT_TYPE = "request_content_type"
-    RESPONSE_BODY_SCHEMA = "response_body_schema"
-    RESPONSE_STATUS_UNDOCUMENTED = "response_status_undocumented"
-    RESPONSE_CONTENT_TYPE = "response_content_type"
-    OPERATION_UNDOCUMENTED = "operation_undocumented"
-    SERVER_ERROR = "server_error"
-    AUTH_IGNORED = "auth_ignored"
-    NEGATIVE_DATA_ACCEPTED = "negative_data_accepted"
-    POSITIVE_DATA_REJECTED = "positive_data_rejected"
-    USE_AFTER_DELETE = "use_after_delete"
-    READONLY_IN_REQUEST = "readonly_in_request"
-    RESOURCE_UNAVAILABLE_AFTER_CREATE = "resource_unavailable_after_create"
-    PAGINATION_INCONSISTENT = "pagination_inconsistent"
-    SPEC_DEFECT = "spec_defect"
-    # Drift: traffic shows something the spec does not describe (allowed, but undocumented).
-    UNDOCUMENTED_FIELD = "undocumented_field"
-    UNDOCUMENTED_ENUM_VALUE = "undocumented_enum_value"
-    UNDOCUMENTED_QUERY_PARAM = "undocumented_query_param"
-    UNDOCUMENTED_STATUS = "undocumented_status"
-    # Not checked: our validator failed, or the body could not be validated.
-    VALIDATION_ERROR = "validation_error"
-    BODY_SKIPPED = "body_skipped"
-
-
-DRIFT_KINDS = frozenset(
-    {Kind.UNDOCUMENTED_FIELD, Kind.UNDOCUMENTED_ENUM_VALUE, Kind.UNDOCUMENTED_QUERY_PARAM,
-     Kind.UNDOCUMENTED_STATUS, Kind.OPERATION_UNDOCUMENTED}
-)
-
-# kind -> (title, category, default severity)
-_KIND_INFO: dict[Kind, tuple[str, str, Severity]] = {
-    Kind.REQUEST_BODY_SCHEMA: ("Request body violates schema", "schema violation",
-                               Severity.CRITICAL),
-    Kind.REQUEST_PARAM: ("Invalid request parameter", "schema violation", Severity.NORMAL),
-    Kind.REQUEST_CONTENT_TYPE: ("Undocumented request content type", "schema violation",
-                                Severity.NORMAL),
-    Kind.RESPONSE_BODY_SCHEMA: ("Response violates schema", "schema violation",
-                                Severity.CRITICAL),
-    Kind.RESPONSE_STATUS_UNDOCUMENTED: ("Undocumented HTTP status code", "undocumented status",
-                                        Severity.NORMAL),
-    Kind.RESPONSE_CONTENT_TYPE: ("Undocumented response content type", "schema violation",
-                                 Severity.CRITICAL),
-    Kind.OPERATION_UNDOCUMENTED: ("Undocumented operation", "drift", Severity.MINOR),
-    Kind.SERVER_ERROR: ("Server error", "server error", Severity.BLOCKER),
-    Kind.AUTH_IGNORED: ("Authentication declared but not enforced", "auth", Severity.BLOCKER),
-    Kind.NEGATIVE_DATA_ACCEPTED: ("API accepted schema-violating request", "schema violation",
-                                  Severity.NORMAL),
-    Kind.POSITIVE_DATA_REJECTED: ("API rejected schema-compliant request", "schema violation",
-                                  Severity.CRITICAL),
-    Kind.USE_AFTER_DELETE: ("Resource available after deletion", "stateful", Severity.CRITICAL),
-    Kind.READONLY_IN_REQUEST: ("Read-only property in request", "schema violation",
-                               Severity.NORMAL),
-    Kind.RESOURCE_UNAVAILABLE_AFTER_CREATE: ("Created resource not available", "stateful",
-                                             Severity.CRITICAL),
-    Kind.PAGINATION_INCONSISTENT: ("Pagination repeats or skips items", "stateful",
-                                   Severity.NORMAL),
-    Kind.SPEC_DEFECT: ("Specification defect", "spec defect", Severity.NORMAL),
-    Kind.UNDOCUMENTED_FIELD: ("Undocumented field", "drift", Severity.MINOR),
-    Kind.UNDOCUMENTED_ENUM_VALUE: ("Undocumented enum value", "drift", Severity.MINOR),
-    Kind.UNDOCUMENTED_QUERY_PARAM: ("Undocumented query parameter", "drift", Severity.MINOR),
-    Kind.UNDOCUMENTED_STATUS: ("Undocumented status code in traffic", "drift", Severity.MINOR),
-    Kind.VALIDATION_ERROR: ("Validator failure", "not checked", Severity.NORMAL),
-    Kind.BODY_SKIPPED: ("Body not validated", "not checked", Severity.TRIVIAL),
-}
-CATEGORIES = (
-    "schema violation", "undocumented status", "drift", "server error", "auth", "stateful",
-    "spec defect", "not checked",
-)
 
 
 def json_pointer(parts: Iterable[str | int]) -> str:
@@ -219,7 +129,7 @@ class Finding:
                                     method=method, path_template=path_template),
             source=str(source),
             kind=kind,
-            severity=Severity(severity) if severity else _KIND_INFO[kind][2],
+            severity=Severity(severity) if severity else KIND_INFO[kind][2],
             operation_id=operation_id,
             method=method.upper() if method else None,
             path_template=path_template,
@@ -237,12 +147,12 @@ class Finding:
     @property
     def title(self) -> str:
         """Noun phrase for report headings, e.g. ``"Undocumented HTTP status code"``."""
-        return _KIND_INFO[self.kind][0]
+        return KIND_INFO[self.kind][0]
 
     @property
     def category(self) -> str:
         """One of :data:`CATEGORIES`, for grouping in reports."""
-        return _KIND_INFO[self.kind][1]
+        return KIND_INFO[self.kind][1]
 
     @property
     def is_drift(self) -> bool:
@@ -257,14 +167,16 @@ class Finding:
         data["severity"] = str(self.severity)
         return data
 
-    def to_json(self) -> str:
+    def to_json(self, evidence_json: str | None = None) -> str:
         """One line of JSON (no newline inside), keys in field order.
 
         The findings of one flow share one evidence dict (request, response, curl), often
-        the largest part of the line: it is encoded once for all of them."""
+        the largest part of the line: a writer passes it already encoded
+        (:func:`encode_evidence`) to encode it once for all of them."""
         data = self.to_dict()
         data["evidence"] = _EVIDENCE_SLOT
-        text = _LINE.encode(data).replace(_EVIDENCE_SLOT_JSON, _encoded(self.evidence), 1)
+        encoded = encode_evidence(self.evidence) if evidence_json is None else evidence_json
+        text = _LINE.encode(data).replace(_EVIDENCE_SLOT_JSON, '"evidence":' + encoded, 1)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate from the traffic: keep it, escaped
@@ -313,14 +225,8 @@ _LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 # escaped), so the first `"evidence":"<slot>"` is the one.
 _EVIDENCE_SLOT = "\0evidence\0"
 _EVIDENCE_SLOT_JSON = '"evidence":' + _LINE.encode(_EVIDENCE_SLOT)
-_last_evidence: tuple[Any, str] = (None, "")  # the evidence dict last encoded, its JSON
 
 
-def _encoded(evidence: dict[str, Any]) -> str:
-    """The evidence as JSON, remembered for the next finding of the same flow. (One tuple,
-    swapped whole: a thread never pairs one evidence with another's JSON.)"""
-    global _last_evidence
-    last = _last_evidence
-    if last[0] is not evidence:
-        last = _last_evidence = (evidence, _LINE.encode(evidence))
-    return '"evidence":' + last[1]
+def encode_evidence(evidence: dict[str, Any]) -> str:
+    """The evidence as the JSON :meth:`Finding.to_json` puts in its line."""
+    return _LINE.encode(evidence)

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from conformance.findings import Finding
+from conformance.findings import Finding, encode_evidence
 
 __all__ = ["BadLine", "FindingsWriter", "read_findings"]
 
@@ -48,10 +48,16 @@ class FindingsWriter:
         self.count = 0
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
+        # the evidence last encoded and its JSON, swapped whole (the findings of one flow
+        # share one evidence dict: encoded once for all of them)
+        self._evidence: tuple[object, str] = (None, "")
 
     def write(self, finding: Finding) -> None:
         """Append one finding as one line and flush it."""
-        line = finding.to_json() + "\n"
+        last = self._evidence
+        if last[0] is not finding.evidence:
+            last = self._evidence = (finding.evidence, encode_evidence(finding.evidence))
+        line = finding.to_json(last[1]) + "\n"
         with self._lock:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

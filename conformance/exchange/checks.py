@@ -28,7 +28,7 @@ from conformance.redact import redact_text, redact_url
 from conformance.registry import Registry
 
 __all__ = ["EXCHANGE_CHECKS", "CheckContext", "ExchangeCheck", "check_exchange",
-           "check_request", "with_route_cache"]
+           "check_request", "operation_of", "with_route_cache"]
 
 log = logging.getLogger(__name__)
 # A body too large or undecodable is still checked for status and content type: a stand-in
@@ -81,7 +81,7 @@ def _check_failed(ctx: CheckContext, ex: Exchange, name: str, side: str, exc: Ex
                   secrets: Sequence[str]) -> Finding:
     """A check that raised leaves a ``validation_error`` on its exchange, logged once per
     kind of failure (every one is a finding), and ``ctx.on_crash`` is told."""
-    op = _safe_operation(ctx, ex)
+    op = operation_of(ctx, ex)
     key = f"{side}:{type(exc).__name__}"
     if key not in ctx.warned:
         ctx.warned.add(key)
@@ -99,10 +99,14 @@ def _check_failed(ctx: CheckContext, ex: Exchange, name: str, side: str, exc: Ex
         status=ex.status if side == "response" else None, location=side, secrets=secrets)
 
 
-def _safe_operation(ctx: CheckContext, ex: Exchange) -> tuple[str | None, str | None]:
+def operation_of(ctx: CheckContext, ex: Exchange) -> tuple[str | None, str | None]:
+    """(operation id, path template) of an exchange, (None, None) when it matches none. A
+    label only: if the router itself fails, the checks report that as their finding."""
     try:
         m = ctx.contract.match(ex.method, _target_path(ex), ctx.base_path)
-    except Exception:  # noqa: BLE001 - only a label; a router failure is the check's finding
+    except Exception:  # noqa: BLE001
+        log.debug("no operation for %s %s: the router failed", ex.method, redact_url(ex.url),
+                  exc_info=True)
         return None, None
     if m is None:
         return None, None
@@ -146,7 +150,7 @@ def check_request(ctx: CheckContext, ex: Exchange) -> list[Finding]:
         base_path=ctx.base_path, target=_target(ctx, ex), run_id=ctx.run_id)
     if ex.request_skipped:
         findings = _without_body(findings, "request")
-        op = _safe_operation(ctx, ex)
+        op = operation_of(ctx, ex)
         if op[0] is not None:
             findings.append(_skipped(ctx, ex, "request", ex.request_skipped, op))
     return findings
@@ -170,7 +174,7 @@ def contract_response(ctx: CheckContext, ex: Exchange, found: list[Finding]) -> 
         run_id=ctx.run_id)
     if ex.response_skipped:
         findings = _without_body(findings, "response")
-        op = _safe_operation(ctx, ex)
+        op = operation_of(ctx, ex)
         if op[0] is not None:
             findings.append(_skipped(ctx, ex, "response", ex.response_skipped, op))
     return findings

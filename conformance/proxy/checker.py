@@ -11,36 +11,27 @@ child process does not. Both checkers have the same small interface:
   and HAR files, and return the summary table.
 
 The child process is started with ``spawn`` (never ``fork``: mitmproxy's process has an
-event loop and threads), ignores SIGINT (the parent shuts it down in ``done()``), sends
-console lines and log records back to the parent, and exits by itself when the parent
-dies, closing the HAR file first.
+event loop and threads) and runs :func:`conformance.proxy.check_child.serve`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 import logging
 import multiprocessing
 import os
 import pickle
 import select
-import signal
 import struct
 import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from conformance.contract import Contract
-from conformance.exchange.checks import CheckContext
-from conformance.exchange.har import HarWriter
 from conformance.exchange.model import WireCapture
 from conformance.findings import Finding
-from conformance.findings_io import FindingsWriter
-from conformance.proxy.gc_tuning import freeze_long_lived
-from conformance.proxy.pipeline import Pipeline
+from conformance.proxy.check_child import CheckConfig, close_summary, open_pipeline, serve
 from conformance.proxy.worker import CheckWorker
 
 __all__ = ["CheckConfig", "Item", "ProcessChecker", "ThreadChecker", "make_checker"]
@@ -51,39 +42,7 @@ Emit = Callable[[str], None]
 MAX_ITEMS = 4096
 MAX_BYTES = 256 * 1024 * 1024
 FLUSH_DELAY = 0.05  # seconds flows may wait to be sent in one batch
-CHILD_NICENESS = 10
 PIPE_BYTES = 1024 * 1024
-
-
-@dataclasses.dataclass(frozen=True)
-class CheckConfig:
-    """Everything a checker needs to build its pipeline (picklable, for the child)."""
-
-    spec: str = ""
-    base_path: str = ""
-    findings_dir: str = "reports/findings"
-    record: str = ""
-    strict: bool = False
-    limit: int = 1024 * 1024
-    run_id: str = ""
-
-
-def open_pipeline(config: CheckConfig, emit: Emit) -> Pipeline:
-    contract = Contract.load(config.spec) if config.spec else Contract.default()
-    har = HarWriter(config.record, config.base_path) if config.record else None
-    return Pipeline(CheckContext(contract, "proxy", config.run_id, config.base_path),
-                    limit=config.limit, strict=config.strict, har=har, emit=emit,
-                    writer=FindingsWriter(config.findings_dir, "proxy"))
-
-
-def _summary(pipeline: Pipeline, unchecked: int, dropped: int) -> str:
-    pipeline.summary.unchecked, pipeline.summary.dropped = unchecked, dropped
-    pipeline.close()
-    text = pipeline.summary.render()
-    writer = pipeline.writer
-    if writer is not None and writer.count:
-        text += f"\nsinch-conformance: {writer.count} findings written to {writer.path}"
-    return text
 
 
 def _size(item: Item) -> int:
@@ -110,64 +69,7 @@ class ThreadChecker:
     def close(self, unchecked: int = 0, dropped: int = 0, timeout: float = 60.0) -> str:
         if not self._worker.close(timeout):
             log.warning("sinch-conformance: stopped before every flow was checked")
-        return _summary(self.pipeline, unchecked, dropped)
-
-
-class _Forward(logging.Handler):
-    """Log records of the child, sent to the parent's log."""
-
-    def __init__(self, send: Callable[[tuple[Any, ...]], None]) -> None:
-        super().__init__(logging.INFO)
-        self.send = send
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.send(("log", record.levelno, record.getMessage()))
-
-
-def _drain(inbox: Any, parent: Any) -> list[tuple[Any, ...]] | None:
-    """The next batch of messages; None when the parent is gone."""
-    while not inbox.poll(1.0):
-        if parent is not None and not parent.is_alive():
-            return None
-    try:
-        return list(pickle.loads(inbox.recv_bytes()))
-    except (EOFError, OSError):
-        return None
-
-
-def serve(config: CheckConfig, inbox: Any, outbox: Any, done_bytes: Any) -> None:
-    """The child process: check batches of flows until told to close or the parent is
-    gone (then the HAR file is still closed properly)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:  # traffic first: under full load the kernel lets mitmproxy run before checks
-        os.nice(CHILD_NICENESS)
-    except OSError:
-        pass
-    lock = threading.Lock()
-
-    def send(message: tuple[Any, ...]) -> None:
-        with lock:
-            outbox.send(message)
-
-    logging.getLogger().addHandler(_Forward(send))
-    logging.getLogger().setLevel(logging.INFO)
-    pipeline = open_pipeline(config, lambda line: send(("line", line)))
-    freeze_long_lived()
-    parent = multiprocessing.parent_process()
-    while (batch := _drain(inbox, parent)) is not None:
-        for message in batch:
-            if message[0] == "flow":
-                try:
-                    pipeline.process_capture(*message[1])
-                except Exception:  # noqa: BLE001 - one bad flow must not end the checker
-                    logging.getLogger("sinch_conformance").exception("checking a flow failed")
-                done_bytes.value += message[2]  # this process is the only writer
-            elif message[0] == "barrier":
-                send(("ack", message[1]))
-            elif message[0] == "close":
-                send(("summary", _summary(pipeline, message[1], message[2])))
-                return
-    pipeline.close()
+        return close_summary(self.pipeline, unchecked, dropped)
 
 
 def _widen_pipe(fd: int) -> None:

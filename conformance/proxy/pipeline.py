@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
-from conformance.exchange.checks import CheckContext, check_exchange
+from conformance.exchange.checks import CheckContext, check_exchange, operation_of
 from conformance.exchange.har import HarWriter
 from conformance.exchange.model import Exchange, WireCapture, to_exchange
 from conformance.findings import Finding
@@ -39,15 +38,6 @@ class Pipeline:
                         request_findings: list[Finding] | None = None) -> list[Finding]:
         return self.process(to_exchange(capture, self.limit), request_findings)
 
-    def _operation(self, ex: Exchange) -> str | None:
-        try:
-            parts = urlsplit(ex.url)
-            path = parts.path + (f"?{parts.query}" if parts.query else "")
-            m = self.ctx.contract.match(ex.method, path, self.ctx.base_path)
-        except Exception:  # noqa: BLE001 - only a label for the summary
-            return None
-        return m.route.operation_id if m and m.route else None
-
     def process(self, ex: Exchange,
                 request_findings: list[Finding] | None = None) -> list[Finding]:
         findings = check_exchange(self.ctx, ex, request_findings)
@@ -59,7 +49,7 @@ class Pipeline:
                 self.har.add(ex)
             except Exception:  # noqa: BLE001 - a recording problem must not stop checking
                 log.exception("sinch-conformance: could not record a HAR entry")
-        violating = self.summary.add(ex.method, findings, self._operation(ex))
+        violating = self.summary.add(ex.method, findings, operation_of(self.ctx, ex)[0])
         if violating and self.emit is not None:
             self.emit(flow_line(ex.method, ex.url, ex.status, findings,
                                 self.summary.strict))
