@@ -24,6 +24,7 @@ from conformance.cli import main
 from conformance.errors import EXIT_RUN_FAILED, EXIT_USER_ERROR
 from conformance.exchange.checks import EXCHANGE_CHECKS, CheckContext
 from conformance.exchange.model import Exchange
+from conformance.registry import Registry
 from conformance.suite import events, runner
 from conformance.suite.cleanup import CleanupApi
 from conformance.suite.probes import Probe
@@ -185,11 +186,19 @@ def test_a_phase_that_ends_in_error_without_a_reason_fails_the_run(
     assert_reported(result, "coverage phase", "coverage", "ended in error")
 
 
+def _probes(**probes: Probe) -> Registry[Probe]:
+    """A probe registry holding only these."""
+    registry: Registry[Probe] = Registry("probe")
+    for name, probe in probes.items():
+        registry.add(probe, name, where={"suite"})
+    return registry
+
+
 def test_an_engine_that_raises_fails_the_run_and_the_rest_still_runs(
         run_cli: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "run_engine", _fake_engine(
         events.PhaseStarted("fuzzing"), RuntimeError("generator exploded\nsecond line")))
-    monkeypatch.setattr(runner, "PROBES", {"auth_enforced": runner.PROBES["auth_enforced"]})
+    monkeypatch.setattr(runner, "PROBES", _probes(auth_enforced=runner.PROBES["auth_enforced"].obj))
     result = run_cli("--phases", "fuzzing")
     error = assert_reported(result, "engine", "fuzzing phase", "generator exploded")
     assert error["message"] == "RuntimeError: generator exploded"  # one line
@@ -202,7 +211,7 @@ def test_a_probe_that_raises_fails_the_run(run_cli: Callable[..., Outcome],
         ctx.call("GET", "/v1/projects/{project_id}/apps")
         raise KeyError("next_page_token")
 
-    monkeypatch.setattr(runner, "PROBES", {"walk": Probe(broken, False, "a broken probe")})
+    monkeypatch.setattr(runner, "PROBES", _probes(walk=Probe(broken, False, "a broken probe")))
     result = run_cli("--phases", "examples")
     assert_reported(result, "probe walk", "walk", "KeyError: 'next_page_token'")
 

@@ -1,5 +1,8 @@
 """Targeted checks: short, deterministic request sequences for what random generation may
-miss in a small budget. Each probe is a plain function in :data:`PROBES`.
+miss in a small budget. Each probe is a plain function, registered in :data:`PROBES` (a
+:class:`conformance.registry.Registry`: the Finding kinds it can make, where it runs, and a
+:class:`Probe` holding whether it mutates and its one-line summary); the run goes through
+them in registration order.
 
 Every exchange a probe makes goes through the same contract checks as Schemathesis' calls
 (the transport hands it to the collector); a probe adds only the finding its sequence is
@@ -10,104 +13,30 @@ that repeats or skips items, auth that is not enforced, an expired token that st
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import requests
 
 from conformance.errors import UserError
-from conformance.exchange.checks import CheckContext
-from conformance.exchange.clients import from_requests
-from conformance.exchange.evidence import evidence_for
-from conformance.findings import Finding, Kind
-from conformance.suite.collector import FindingSink
-from conformance.suite.target import Target, TokenSource, basic_header
-from conformance.suite.transport import Transport
+from conformance.findings import Kind
+from conformance.registry import Registry
+from conformance.suite.probe_context import P, ProbeContext, bodies
+from conformance.suite.target import basic_header
 
 __all__ = ["PROBES", "Probe", "ProbeContext", "bodies"]
 
-P = "/v1/projects/{project_id}"
 EXPIRY_WAIT_MAX = 8.0  # seconds a probe may wait for a token to expire
 PAGE_ITEMS = 23  # more than the largest page (20)
 PAGE_LIMIT = 100  # pages a walk reads at most
 
 
-def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
-    """Small valid request bodies (the tests check them against the contract)."""
-    ident = {"channel": "SMS", "identity": "+46700000001"}
-    return {
-        "app": {"display_name": "sinch-conformance probe", "channel_credentials": [
-            {"channel": "SMS", "static_bearer": {"claimed_identity": "12345",
-                                                 "token": "probe"}}]},
-        "app_update": {"display_name": "sinch-conformance probe (renamed)"},
-        "contact": {"channel_identities": [ident], "language": "EN_US",
-                    "display_name": "sinch-conformance probe"},
-        "contact_update": {"display_name": "sinch-conformance probe (renamed)"},
-        "webhook": {"app_id": app_id, "target": "https://example.com/sinch-conformance",
-                    "target_type": "HTTP", "triggers": ["MESSAGE_DELIVERY"]},
-        "conversation": {"app_id": app_id, "contact_id": contact_id, "active": True,
-                         "active_channel": "SMS"},
-        "conversation_update": {"metadata": "sinch-conformance"},
-        "message": {"app_id": app_id, "recipient": {"contact_id": contact_id},
-                    "message": {"message": {"text": "hello from sinch-conformance"}}},
-        "inject": {"app_message": {"message": {"text": "injected by sinch-conformance"}},
-                   "direction": "TO_CONTACT", "contact_id": contact_id,
-                   "channel_identity": ident,
-                   "accept_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
-        "capability": {"app_id": app_id, "recipient": {"contact_id": contact_id}},
-        "event": {"app_id": app_id, "recipient": {"contact_id": contact_id},
-                  "event": {"composing_event": {}}},
-        "transcode": {"app_id": app_id, "app_message": {"message": {"text": "hello"}},
-                      "channels": ["SMS"]},
-        "optin": {"app_id": app_id, "channels": ["SMS"],
-                  "recipient": {"contact_id": contact_id}},
-        "channel_profile": {"app_id": app_id, "recipient": {"contact_id": contact_id},
-                            "channel": "MESSENGER"},
-        "non_ascii_contact": {"channel_identities": [ident], "language": "EN_US",
-                              "display_name": "Zoë Ångström ✓"},
-        "wrong_type_contact": {"channel_identities": [ident], "language": "EN_US",
-                               "display_name": 12345},
-    }
-
-
-@dataclass
-class ProbeContext:
-    target: Target
-    transport: Transport
-    tokens: TokenSource
-    sink: FindingSink
-    checks: CheckContext
-    readonly: bool
-    notes: list[str] = field(default_factory=list)
-
-    def call(self, method: str, path: str, *, body: Any = None,
-             query: dict[str, Any] | None = None, auth: str | None = None
-             ) -> requests.Response:
-        url = self.target.url(path) + (f"?{urlencode(query)}" if query else "")
-        headers = {"Authorization": auth if auth is not None else self.tokens.header()}
-        if auth == "":
-            headers = {}
-        return self.transport.request(method, url, headers=headers, json=body,
-                                      origin="probe", key=f"probe {method} {path}")
-
-    def report(self, kind: Kind, resp: requests.Response, message: str,
-               location: str) -> None:
-        ex = from_requests(resp, "probe")
-        op = self.checks.contract.operation_for(ex.method, ex.url, self.checks.base_path)
-        self.sink.add(Finding.make(
-            kind, source="suite", message=message, location=location,
-            operation_id=op.operation_id if op else None, method=ex.method,
-            path_template=op.path_template if op else None, status=ex.status,
-            evidence=evidence_for(ex, self.checks.secrets()),
-            target=self.checks.target or ex.target,
-            run_id=self.checks.run_id, secrets=self.checks.secrets()))
-
-
 @dataclass(frozen=True)
 class Probe:
+    """A probe as registered: its function, whether it sends mutating requests (a read-only
+    run skips it), and a one-line summary."""
+
     run: Callable[[ProbeContext], None]
     mutating: bool
     summary: str
@@ -337,11 +266,24 @@ def inputs(ctx: ProbeContext) -> None:
                    f"{resp.status_code}.", "request.body")
 
 
-PROBES: dict[str, Probe] = {
-    "auth_enforced": Probe(auth_enforced, False, "requests without or with wrong credentials"),
-    "lifecycle": Probe(lifecycle, True, "create, read, update, use, delete, read again"),
-    "pagination": Probe(pagination, False, "walk pages: no repeats, no gaps, max 20"),
-    "inputs": Probe(inputs, True, "non-ASCII valid body; wrong-type body"),
-    "expired_token": Probe(expired_token, False, "an expired bearer token is refused"),
-}
+PROBES: Registry[Probe] = Registry("probe")
+
+
+def _register(run: Callable[[ProbeContext], None], mutating: bool, summary: str,
+              kinds: Iterable[Kind]) -> None:
+    PROBES.add(Probe(run, mutating, summary), run.__name__, kinds=kinds, where={"suite"},
+               doc=summary)
+
+
+# Registration order is the run's order (its console output is snapshot-tested).
+_register(auth_enforced, False, "requests without or with wrong credentials",
+          {Kind.AUTH_IGNORED})
+_register(lifecycle, True, "create, read, update, use, delete, read again",
+          {Kind.POSITIVE_DATA_REJECTED, Kind.RESOURCE_UNAVAILABLE_AFTER_CREATE,
+           Kind.USE_AFTER_DELETE})
+_register(pagination, False, "walk pages: no repeats, no gaps, max 20",
+          {Kind.PAGINATION_INCONSISTENT, Kind.POSITIVE_DATA_REJECTED})
+_register(inputs, True, "non-ASCII valid body; wrong-type body",
+          {Kind.POSITIVE_DATA_REJECTED, Kind.NEGATIVE_DATA_ACCEPTED})
+_register(expired_token, False, "an expired bearer token is refused", {Kind.AUTH_IGNORED})
 

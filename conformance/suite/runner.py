@@ -186,7 +186,8 @@ class _Run:
                            self.checks, self.options.readonly)
         self.emit(events.PhaseStarted("probes"))
         started = time.monotonic()
-        for name, probe in PROBES.items():
+        for entry in PROBES.running_in("suite"):
+            name, probe = entry.name, entry.obj
             if probe.mutating and self.options.readonly:
                 continue
             before = self.collector_calls()
