@@ -1,9 +1,12 @@
 """`sinch-conformance report`: findings of every source -> one Allure report.
 
-Writes ``<out>/allure-results/`` (results, attachments, categories, environment, executor);
-with ``--html`` also renders ``<out>/allure-report/`` with the pinned Allure CLI, keeping
-the trend history in ``<out>/history/`` (``--install-allure`` first installs the pinned Allure
-CLI into a per-user cache). Always exits 0: gating is the job of ``drift``.
+Writes ``<out>/allure-results/`` (results, attachments, categories, environment, executor)
+and, given a suite run's ``summary.json``, the run's JUnit XML (``<out>/junit.xml`` or
+``--junit``), through the same route as ``run``: from a run's findings and summary it
+rebuilds the files that run wrote. With ``--html`` also renders ``<out>/allure-report/``
+with the pinned Allure CLI, keeping the trend history in ``<out>/history/``
+(``--install-allure`` first installs the pinned Allure CLI into a per-user cache). Always
+exits 0: gating is the job of ``drift``.
 """
 
 from __future__ import annotations
@@ -30,8 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Where allure-results/, allure-report/ and history/ go "
                              "(default: reports).")
     parser.add_argument("--summary", metavar="FILE",
-                        help="The suite's per-operation summary JSON, for passed results "
-                             "(default: <out>/summary.json when it exists).")
+                        help="The suite run's summary.json, for passed, skipped and broken "
+                             "results per operation, their sample exchanges, the run's "
+                             "environment lines and JUnit XML (default: <out>/summary.json "
+                             "when it exists).")
+    parser.add_argument("--junit", metavar="FILE",
+                        help="Where the run's JUnit XML goes, one test case per operation as "
+                             "`run` writes it (default: <out>/junit.xml; written only with a "
+                             "summary).")
     parser.add_argument("--spec", default=str(DEFAULT_SPEC), metavar="FILE",
                         help="The spec the findings were checked against, for tags and the "
                              "environment (default: the repository's spec with its overlays).")
@@ -59,7 +68,9 @@ def _summary(path: Path) -> dict[str, Any] | None:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
-    from conformance.reports import allure, allure_cli, allure_meta, html
+    from conformance.reports import allure_cli, html
+    from conformance.reports.run_reports import RunInputs
+    from conformance.reports.writers import write_run_reports
 
     cli, no_cli = None, None
     try:  # without a CLI the results are still written, then the error is raised
@@ -75,16 +86,20 @@ def run(args: argparse.Namespace) -> int:
     if args.summary and not summary_path.exists():
         raise UserError(f"the suite summary {summary_path} does not exist",
                         tip="drop --summary or pass an existing file")
-    contract = Contract.load(args.spec)
-    results = allure.build_results(findings, contract=contract, summary=_summary(summary_path),
-                                   now=int(time.time() * 1000))
-    meta = allure_meta.meta_files(findings, contract, os.environ,
-                                  cli.version if cli else None)
-    results_dir = out / "allure-results"
-    allure.write_results(results, results_dir, meta)
+    summary = _summary(summary_path)
+    if args.junit and summary is None:
+        raise UserError(f"--junit writes the JUnit XML of a suite run, but there is no run "
+                        f"summary at {summary_path}",
+                        tip="pass the run's summary.json with --summary, or drop --junit")
+    inputs = RunInputs(findings, summary, Contract.load(args.spec), os.environ,
+                       cli.version if cli else None, now=int(time.time() * 1000))
+    written = write_run_reports(inputs, out, Path(args.junit) if args.junit else None)
+    results, results_dir = written.results, written.allure_results
     counts = ", ".join(f"{results.count(s)} {s}" for s in ("failed", "broken", "passed",
                                                             "skipped"))
     print(f"wrote {len(results.results)} Allure results ({counts}) to {results_dir}")
+    if written.junit is not None:
+        print(f"wrote the run's JUnit XML to {written.junit}")
     if no_cli is not None:
         raise no_cli
     if cli is not None:

@@ -15,7 +15,6 @@ import argparse
 import os
 import random
 import sys
-import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -216,7 +215,7 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if emulator is not None:
             emulator.stop()
-    _write_reports(result, options)
+    _write_reports(result.summary, options.out)
     _print_summary(result, options, args, seed)
     if result.interrupted:
         return EXIT_INTERRUPTED
@@ -259,52 +258,12 @@ def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: in
           f"{options.out / 'summary.json'}; reproduce with --seed {seed}")
 
 
-def _write_reports(result: Any, options: Any) -> None:
-    """Allure results (through the report layer, so `sinch-conformance report` later
-    replaces rather than duplicates them) and the JUnit XML."""
+def _write_reports(summary: Any, out: Path) -> None:
+    """Allure results and JUnit XML through the one route ``report`` takes too (so a later
+    `sinch-conformance report` rebuilds the same files, rather than duplicating them)."""
     from conformance.contract import Contract
-    from conformance.reports import allure, allure_meta
-    from conformance.reports.output import junit_xml
+    from conformance.reports.run_reports import RunInputs
+    from conformance.reports.writers import write_run_reports
 
-    summary = result.summary
-    contract = Contract.default()
-    data = summary.to_json()
-    results = allure.build_results(summary.findings, contract=contract, summary=data,
-                                   now=int(time.time() * 1000))
-    allure.attach_samples(results, result.samples)
-    meta = allure_meta.meta_files(summary.findings, contract, os.environ)
-    meta["environment.properties"] = allure_meta.with_properties(
-        meta["environment.properties"], _environment(summary, options))
-    allure.write_results(results, options.out / "allure-results", meta)
-    (options.out / "junit.xml").write_text(junit_xml("sinch-conformance suite",
-                                                     _junit_cases(summary)), encoding="utf-8")
-
-
-def _environment(summary: Any, options: Any) -> dict[str, str]:
-    return {"target": summary.target, "suite.run_id": summary.run_id,
-            "suite.seed": str(summary.seed), "suite.calls": str(summary.calls),
-            "suite.operations": f"{summary.exercised}/{len(summary.operations)}",
-            "suite.errors": str(len(summary.errors)),
-            "suite.max_examples": str(options.max_examples),
-            "suite.readonly": str(options.readonly).lower()}
-
-
-def _junit_cases(summary: Any) -> list[Any]:
-    from conformance.reports.output import Case
-
-    cases = []
-    for op_id, s in sorted(summary.operations.items(), key=lambda kv: (kv[1].tag, kv[0])):
-        found = summary.findings_of(op_id)
-        violations = sorted({str(f.kind) for f in found if not f.is_drift})
-        text = "\n\n".join(f.describe() for f in found)
-        error = "; ".join(e.line() for e in summary.errors_of(op_id)) or None
-        skipped = None if s.exercised or error else summary.skipped.get(op_id, "not exercised")
-        failure = (f"{sum(1 for f in found if not f.is_drift)} violation(s): "
-                   f"{', '.join(violations)}" if violations else None)
-        output = f"{s.calls} call(s), {s.sequences} stateful sequence(s)\n\n{text}".strip()
-        cases.append(Case(f"suite.{s.tag}", op_id, failure=failure, skipped=skipped,
-                          error=error, output="" if skipped else output))
-    # errors tied to no operation (the engine, a probe, the cleanup): a testcase each
-    cases += [Case("suite.run", f"{e.what}: {e.where}", error=e.line())
-              for e in summary.errors_of(None)]
-    return cases
+    write_run_reports(RunInputs(summary.findings, summary.to_json(), Contract.default(),
+                                os.environ), out)

@@ -13,6 +13,10 @@ Labels: ``epic`` = source, ``feature`` = the operation's first tag, ``story`` = 
 so Allure's Behaviors tab groups by source, tag and operation; ``parentSuite``/``suite``/
 ``subSuite`` mirror them for the Suites tab. ``historyId`` is derived from source and
 fingerprint, so the same finding forms one history line across nightly runs.
+
+Nothing here reads the clock: a finding's result takes its times from the findings, an
+operation's from the run's ``started_at``/``finished_at`` in the summary (``now`` only when an
+older summary has none), so the same findings and summary give the same files.
 """
 
 from __future__ import annotations
@@ -31,8 +35,7 @@ from conformance.findings import Finding
 if TYPE_CHECKING:
     from conformance.contract import Contract
 
-__all__ = ["MANIFEST", "RUN_ERROR", "ResultSet", "attach_samples", "build_results",
-           "write_results"]
+__all__ = ["MANIFEST", "RUN_ERROR", "ResultSet", "build_results", "write_results"]
 
 MANIFEST = ".sinch-conformance-files"  # files we wrote last time, removed before writing
 _NS = uuid.UUID("6f1c2a52-3f0e-4b8e-9a55-5c1d3e2b7a10")
@@ -153,8 +156,27 @@ def _error_lines(errors: list[Mapping[str, Any]]) -> str:
                      for e in errors)
 
 
+@dataclass(frozen=True)
+class _Span:
+    """The run's start and end (ms) and id: the times and uuids of the results made from
+    the summary."""
+
+    start: int
+    stop: int
+    run_id: str
+
+    @classmethod
+    def of(cls, run: Mapping[str, Any], now: int) -> _Span:
+        start = _millis(str(run.get("started_at") or "")) or now
+        stop = _millis(str(run.get("finished_at") or "")) or start
+        return cls(start, max(start, stop), str(run.get("run_id") or ""))
+
+    def uuid(self, key: str) -> str:
+        return str(uuid.uuid5(_NS, f"{key}:{self.run_id}:{self.start}"))
+
+
 def _operation_result(operation_id: str, info: Mapping[str, Any], contract: Contract | None,
-                      now: int, errors: list[Mapping[str, Any]]) -> dict[str, Any]:
+                      span: _Span, errors: list[Mapping[str, Any]]) -> dict[str, Any]:
     key = _stable_id("suite", "operation", operation_id)
     calls = int(info.get("calls", 0) or 0)
     status = "broken" if errors else "passed" if calls else "skipped"
@@ -166,38 +188,41 @@ def _operation_result(operation_id: str, info: Mapping[str, Any], contract: Cont
                               f"error(s), so it was not fully tested ({calls} call(s)).",
                    "trace": _error_lines(errors)}
     return {
-        "uuid": str(uuid.uuid5(_NS, f"{key}:{now}")), "historyId": key, "testCaseId": key,
+        "uuid": span.uuid(key), "historyId": key, "testCaseId": key,
         "name": f"{operation_id} conforms to the spec", "fullName": f"suite.{operation_id}",
         "status": status, "statusDetails": details, "stage": "finished",
         "labels": _labels("suite", _feature(contract, operation_id), operation_id, "normal",
                           [RUN_ERROR] if errors else
                           ["conforms" if calls else "not exercised"]),
         "parameters": [{"name": "calls", "value": str(calls)}], "attachments": [], "links": [],
-        "start": now, "stop": now,
+        "start": span.start, "stop": span.stop,
     }
 
 
-def _run_error_result(error: Mapping[str, Any], now: int) -> dict[str, Any]:
+def _run_error_result(error: Mapping[str, Any], span: _Span) -> dict[str, Any]:
     """A broken result for an internal error tied to no operation (engine, probe, ...)."""
     what, where = str(error.get("what", "?")), str(error.get("where", "?"))
     key = _stable_id("suite", RUN_ERROR, what, where)
     line = _error_lines([error])
     return {
-        "uuid": str(uuid.uuid5(_NS, f"{key}:{now}")), "historyId": key, "testCaseId": key,
+        "uuid": span.uuid(key), "historyId": key, "testCaseId": key,
         "name": f"Run error: {what} at {where}", "fullName": f"suite.run.{what}.{where}",
         "status": "broken", "statusDetails": {"message": f"[{RUN_ERROR}] {line}",
                                               "trace": line},
         "stage": "finished",
         "labels": _labels("suite", "Run errors", what, "critical", [RUN_ERROR]),
         "parameters": [{"name": "count", "value": str(error.get("count", 1))}],
-        "attachments": [], "links": [], "start": now, "stop": now,
+        "attachments": [], "links": [], "start": span.start, "stop": span.stop,
     }
 
 
 def build_results(findings: Iterable[Finding], *, contract: Contract | None = None,
                   summary: Mapping[str, Any] | None = None, now: int = 0) -> ResultSet:
     """Allure results for findings (grouped by source and fingerprint) and, from the suite's
-    ``summary`` (``{"operations": {id: {"calls": n}}}``), the operations without findings."""
+    ``summary`` (``{"operations": {id: {"calls": n, "sample": ...}}, "run": {...}}``, what
+    ``summary.json`` holds), the operations without findings (a passed one with its sample
+    request and response attached) and the run's internal errors. ``now`` (ms) is the time
+    of those results only when the summary has no ``run.started_at``."""
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         groups.setdefault((f.source, f.fingerprint), []).append(f)
@@ -208,31 +233,32 @@ def build_results(findings: Iterable[Finding], *, contract: Contract | None = No
     with_findings = {f.operation_id for g in groups.values() for f in g
                      if f.category != _NOT_CHECKED}
     operations = (summary or {}).get("operations") or {}
-    run = (summary or {}).get("run") or {}
+    run = (summary or {}).get("run")
+    run = run if isinstance(run, Mapping) else {}
+    span = _Span.of(run, now)
     errors = [e for e in run.get("errors") or [] if isinstance(e, Mapping)]
     for op_id in sorted(operations):
-        failed = [e for e in errors if e.get("operation") == op_id]
-        if (op_id not in with_findings or failed) and isinstance(operations[op_id], Mapping):
-            results.append(_operation_result(op_id, operations[op_id], contract, now, failed))
-    results += [_run_error_result(e, now) for e in errors
+        info, failed = operations[op_id], [e for e in errors if e.get("operation") == op_id]
+        if (op_id not in with_findings or failed) and isinstance(info, Mapping):
+            result = _operation_result(op_id, info, contract, span, failed)
+            if result["status"] == "passed" and isinstance(info.get("sample"), Mapping):
+                _attach_sample(result, info["sample"], store)
+            results.append(result)
+    results += [_run_error_result(e, span) for e in errors
                 if not e.get("operation") or e.get("operation") not in operations]
     return ResultSet(results, store)
 
 
-def attach_samples(results: ResultSet, samples: Mapping[str, Mapping[str, Any]]) -> None:
-    """Attach a sample request and response (redacted) to each passed operation result."""
-    for res in results.results:
-        story = next((lb["value"] for lb in res["labels"] if lb["name"] == "story"), "")
-        if res["status"] != "passed" or story not in samples:
+def _attach_sample(result: dict[str, Any], sample: Mapping[str, Any],
+                   store: dict[str, bytes]) -> None:
+    """Attach an operation's sample request and response (redacted) to its result."""
+    for part in ("request", "response"):
+        if part not in sample:
             continue
-        for part in ("request", "response"):
-            if part not in samples[story]:
-                continue
-            name = f"{res['historyId']}-sample-{part}-attachment.json"
-            results.attachments[name] = json.dumps(samples[story][part], indent=2,
-                                                   ensure_ascii=False).encode("utf-8")
-            res["attachments"].append({"name": f"Sample {part}", "source": name,
-                                       "type": "application/json"})
+        name = f"{result['historyId']}-sample-{part}-attachment.json"
+        store[name] = json.dumps(sample[part], indent=2, ensure_ascii=False).encode("utf-8")
+        result["attachments"].append({"name": f"Sample {part}", "source": name,
+                                      "type": "application/json"})
 
 
 def _clean_previous(directory: Path) -> None:

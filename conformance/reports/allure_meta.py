@@ -4,7 +4,9 @@
 Categories match the ``[category]`` prefix that :mod:`.allure` puts at the start of every
 status message (``messageRegex`` is a full match in Allure 2 and a search in Allure 3; the
 anchored ``^\\[drift\\] .*`` works in both). The executor comes from GitHub Actions'
-variables when they are set, so the report links back to the CI run.
+variables when they are set, so the report links back to the CI run. With a suite run's
+summary (what ``summary.json`` holds) the environment starts with the run's own lines
+(``target``, ``suite.run_id``, ``suite.seed``, ...).
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ import importlib.metadata
 import json
 import platform
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conformance.findings import CATEGORIES, Finding
 
 if TYPE_CHECKING:
     from conformance.contract import Contract
 
-__all__ = ["categories", "environment", "executor", "meta_files", "with_properties"]
+__all__ = ["categories", "environment", "executor", "meta_files", "suite_environment"]
 
 # category -> statuses it applies to (drift and "not checked" are written as broken)
 _BROKEN = {"drift", "not checked"}
@@ -99,19 +101,33 @@ def executor(variables: Mapping[str, str]) -> dict[str, object]:
     return out
 
 
-def with_properties(raw: bytes, extra: Mapping[str, str]) -> bytes:
-    """``environment.properties`` with ``extra`` first, replacing the lines of its keys."""
-    lines = [ln for ln in raw.decode("utf-8").splitlines()
-             if ln.partition("=")[0] not in extra]
-    head = [f"{k}={_escape(v)}" for k, v in extra.items()]
-    return ("\n".join(head + lines) + "\n").encode("utf-8")
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def suite_environment(summary: Mapping[str, Any] | None) -> dict[str, str]:
+    """The lines of a suite run (its summary's ``run``): target, run id, seed, calls,
+    operations exercised, internal errors, budget; none without a run."""
+    run = (summary or {}).get("run")
+    if not isinstance(run, Mapping):
+        return {}
+    return {"target": _text(run.get("target")), "suite.run_id": _text(run.get("run_id")),
+            "suite.seed": _text(run.get("seed")), "suite.calls": _text(run.get("calls")),
+            "suite.operations": f"{run.get('operations_exercised')}/"
+                                f"{run.get('operations_total')}",
+            "suite.errors": _text(run.get("error_count")),
+            "suite.max_examples": _text(run.get("max_examples")),
+            "suite.readonly": _text(run.get("readonly"))}
 
 
 def meta_files(findings: Iterable[Finding], contract: Contract | None,
-               variables: Mapping[str, str], allure_version: str | None = None
-               ) -> dict[str, bytes]:
-    """File name -> content for the three report-wide files."""
-    env = environment(findings, contract, allure_version)
+               variables: Mapping[str, str], allure_version: str | None = None,
+               summary: Mapping[str, Any] | None = None) -> dict[str, bytes]:
+    """File name -> content for the three report-wide files; ``summary`` (a suite run's)
+    puts the run's lines first in the environment."""
+    suite = suite_environment(summary)
+    env = {**suite, **{k: v for k, v in environment(findings, contract,
+                                                   allure_version).items() if k not in suite}}
     props = "".join(f"{k}={_escape(v)}\n" for k, v in env.items())
     return {
         "categories.json": json.dumps(categories(), indent=2).encode(),

@@ -2,8 +2,9 @@
 delete what was created (also after a failure or Ctrl-C), write findings and summary.
 
 Output (all under ``options.out``): ``findings/suite-*.jsonl`` (one Finding per line) and
-``summary.json`` (per operation: calls, stateful sequences, findings). The ``run`` command
-adds the Allure results and the JUnit XML from what :func:`run_suite` returns.
+``summary.json`` (per operation: calls, stateful sequences, findings, a redacted sample
+exchange). The reports (Allure results, JUnit XML) are built from those two, by the ``run``
+command or later by ``report``.
 """
 
 from __future__ import annotations
@@ -13,21 +14,17 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
-
-import yaml
 
 from conformance.contract import Contract
 from conformance.errors import UserError
 from conformance.exchange.checks import CheckContext
-from conformance.exchange.evidence import evidence_for
 from conformance.exchange.har import HarWriter
+from conformance.findings import utc_now
 from conformance.findings_io import FindingsWriter
-from conformance.spec_loader import SPEC_DIR
 from conformance.suite import events
-from conformance.suite.checks import DISABLED_CHECKS
 from conformance.suite.cleanup import Cleanup, CleanupApi, CleanupReport
 from conformance.suite.collector import Collector, FindingSink
 from conformance.suite.engine import build_schema, run_engine
@@ -36,7 +33,7 @@ from conformance.suite.options import ALL_PHASES, SuiteOptions
 from conformance.suite.probes import PROBES, ProbeContext
 from conformance.suite.progress import Progress
 from conformance.suite.run_errors import RunErrors, describe
-from conformance.suite.summary import RunSummary, new_stats
+from conformance.suite.summary import RunSummary, new_stats, run_notes, sample_of
 from conformance.suite.target import Target, TokenSource
 from conformance.suite.transport import RetryPolicy, TokenBucket, Transport
 
@@ -44,7 +41,6 @@ __all__ = ["RunResult", "check_connection", "run_suite"]
 
 P = "/v1/projects/{project_id}"
 READ_ONLY = "read-only run"
-OVERLAY_DIR = SPEC_DIR / "overlays"
 
 
 @dataclass
@@ -52,8 +48,6 @@ class RunResult:
     summary: RunSummary
     interrupted: bool = False
     findings_file: str = ""
-    # operation -> a redacted request/response of one of its exchanges (2xx if any)
-    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def check_connection(target: Target, tokens: TokenSource, transport: Transport) -> None:
@@ -124,7 +118,8 @@ class _Run:
         self.cleanup_api = CleanupApi(self.transport, target.url, self.tokens.header)
         self.summary = RunSummary(target.label, self.run_id, self.stats, self.sink.findings,
                                   self.sink.occurrences, seed=options.seed,
-                                  readonly=options.readonly)
+                                  readonly=options.readonly,
+                                  max_examples=options.max_examples)
         self.phase_skips: dict[str, list[str]] = {}  # operation -> why a phase skipped it
         self._reported: set[str] = set()  # phases that said why they had an error
         self.phase_now = ""  # the Schemathesis phase running ("coverage phase"), if any
@@ -242,29 +237,6 @@ def _recording(path: Path | None, base_path: str) -> HarWriter | None:
                         tip="pass --record with a path in a writable directory") from None
 
 
-def _first_sentence(path: Path) -> str:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return ""
-    text = " ".join(str((data or {}).get("description", "")).split())
-    return text.split(". ")[0].rstrip(".") + "." if text else ""
-
-
-def _notes(options: SuiteOptions, contract: Contract) -> list[str]:
-    """What the run changed or left out, and why: overlays, disabled checks."""
-    counts: dict[str, int] = {}
-    for action in contract.overlays:
-        counts[action.overlay] = counts.get(action.overlay, 0) + 1
-    notes = [f"overlay {name} ({n} change(s)): {_first_sentence(OVERLAY_DIR / name)}"
-             for name, n in counts.items()]
-    notes += [f"Schemathesis check {name} off: {why}" for name, why in DISABLED_CHECKS.items()]
-    notes.append("Schemathesis positive_data_acceptance: a 400 to generated data is not a "
-                 "violation (rules the schema cannot state); the lifecycle probe's curated "
-                 "valid bodies must be accepted")
-    return notes + list(options.extra_notes)
-
-
 def _stage(run: _Run, what: str, where: str, step: Callable[[], None]) -> None:
     """Run one stage; an exception of the suite itself (not the user's or the target's
     UserError, not Ctrl-C) fails the run and lets the next stage go on."""
@@ -281,7 +253,8 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
     that cannot be tested (unreachable, wrong URL, refused credentials)."""
     progress = Progress(stream, mode)
     run = _Run(options, progress.handle)
-    run.summary.notes += _notes(options, run.contract)
+    run.summary.notes += run_notes(run.contract, options.extra_notes)
+    run.summary.started_at = utc_now()
     started = time.monotonic()
     interrupted = False
     try:
@@ -304,6 +277,7 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
         progress.close()
     summary = run.summary
     summary.wall_time = time.monotonic() - started
+    summary.finished_at = utc_now()
     transport = run.transport
     summary.transport = {"retries": transport.retried, "waited_s": round(transport.waited, 2),
                          "unreachable": transport.unreachable,
@@ -316,8 +290,7 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
                                    else "; ".join(run.phase_skips.get(op, [])) or "no case "
                                    "was generated")
     summary.errors = run.errors.items()
+    summary.samples = {op: sample_of(s.sample, run.tokens.secrets)
+                       for op, s in run.stats.items() if s.sample is not None}
     summary.write(options.out / "summary.json")
-    samples = {op: evidence_for(s.sample, run.tokens.secrets)
-               for op, s in run.stats.items() if s.sample is not None}
-    return RunResult(summary, interrupted, str(run.writer.path) if run.writer.count else "",
-                     samples)
+    return RunResult(summary, interrupted, str(run.writer.path) if run.writer.count else "")

@@ -1,25 +1,35 @@
 """What a run did, per operation: calls, stateful sequences, findings; as a table and JSON.
 
 ``summary.json`` keeps the shape the report command reads
-(``{"operations": {operationId: {"calls": n, ...}}}``) and adds the run's metadata.
+(``{"operations": {operationId: {"calls": n, ...}}}``) and adds the run's metadata. It holds
+everything the run's reports are built from besides the findings (a redacted sample
+exchange per operation, the run's start and end, its budget), so ``sinch-conformance
+report`` rebuilds the same Allure results and JUnit XML that ``run`` wrote.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from conformance.contract import Contract
+from conformance.exchange.evidence import evidence_for
 from conformance.exchange.model import Exchange
 from conformance.findings import Finding
+from conformance.spec_loader import SPEC_DIR
+from conformance.suite.checks import DISABLED_CHECKS
 from conformance.suite.run_errors import RunError
 
-__all__ = ["OperationStats", "RunSummary", "render_table"]
+__all__ = ["OperationStats", "RunSummary", "render_table", "run_notes", "sample_of"]
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful", "probe", "cleanup")
+OVERLAY_DIR = SPEC_DIR / "overlays"
 
 
 @dataclass
@@ -46,6 +56,13 @@ class OperationStats:
     @property
     def exercised(self) -> bool:
         return self.calls > 0
+
+
+def sample_of(ex: Exchange, secrets: Sequence[str]) -> dict[str, Any]:
+    """The redacted request and response of ``ex`` that the reports attach to a passed
+    operation (``summary.json`` keeps one per operation)."""
+    evidence = evidence_for(ex, secrets)
+    return {part: evidence[part] for part in ("request", "response") if part in evidence}
 
 
 def new_stats(contract: Contract) -> dict[str, OperationStats]:
@@ -76,6 +93,11 @@ class RunSummary:
     # the suite's own transport: retries after 429/5xx, seconds waited for them,
     # requests that could not connect or timed out
     transport: dict[str, float] = field(default_factory=dict)
+    max_examples: int | None = None
+    started_at: str = ""  # ISO 8601 UTC, as a Finding's timestamp
+    finished_at: str = ""
+    # operation -> a redacted request/response of one of its exchanges (2xx if any)
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def violations(self) -> list[Finding]:
@@ -112,12 +134,15 @@ class RunSummary:
                 "drift": sum(1 for f in found if f.is_drift),
                 "errors": len(self.errors_of(op_id)),
                 **({"skipped": self.skipped[op_id]} if op_id in self.skipped else {}),
+                **({"sample": self.samples[op_id]} if op_id in self.samples else {}),
             }
         return {
             "operations": ops,
             "run": {"target": self.target, "run_id": self.run_id, "seed": self.seed,
+                    "started_at": self.started_at, "finished_at": self.finished_at,
                     "wall_time_s": round(self.wall_time, 2), "stop_reason": self.stop_reason,
-                    "readonly": self.readonly, "calls": self.calls,
+                    "readonly": self.readonly, "max_examples": self.max_examples,
+                    "calls": self.calls,
                     "operations_exercised": self.exercised,
                     "operations_total": len(self.operations),
                     "stateful_sequences": self.stateful_sequences,
@@ -138,6 +163,30 @@ class RunSummary:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.to_json(), indent=1, ensure_ascii=False) + "\n",
                         encoding="utf-8")
+
+
+def _first_sentence(path: Path) -> str:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return ""
+    text = " ".join(str((data or {}).get("description", "")).split())
+    return text.split(". ")[0].rstrip(".") + "." if text else ""
+
+
+def run_notes(contract: Contract, extra: Iterable[str] = ()) -> list[str]:
+    """What a run changes or leaves out, and why: overlays, disabled checks (the notes a
+    summary starts with)."""
+    counts: dict[str, int] = {}
+    for action in contract.overlays:
+        counts[action.overlay] = counts.get(action.overlay, 0) + 1
+    notes = [f"overlay {name} ({n} change(s)): {_first_sentence(OVERLAY_DIR / name)}"
+             for name, n in counts.items()]
+    notes += [f"Schemathesis check {name} off: {why}" for name, why in DISABLED_CHECKS.items()]
+    notes.append("Schemathesis positive_data_acceptance: a 400 to generated data is not a "
+                 "violation (rules the schema cannot state); the lifecycle probe's curated "
+                 "valid bodies must be accepted")
+    return notes + list(extra)
 
 
 def render_table(summary: RunSummary) -> str:
