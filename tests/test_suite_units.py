@@ -23,7 +23,7 @@ from conformance.suite.checks import FAILURE_KINDS, keep_failure
 from conformance.suite.cleanup import Cleanup, CleanupApi
 from conformance.suite.collector import FindingSink
 from conformance.suite.generation import generation_document
-from conformance.suite.probes import bodies
+from conformance.suite.probes import PROBES, bodies
 from conformance.suite.run_errors import RunErrors
 from conformance.suite.summary import RunSummary, new_stats, render_table
 from conformance.suite.target import Credentials, Target, target_from
@@ -427,7 +427,24 @@ def test_a_check_that_raises_is_a_finding_not_a_crash() -> None:
 def test_every_mapped_check_is_a_schemathesis_check() -> None:
     from schemathesis.checks import CHECKS
 
-    assert set(FAILURE_KINDS) <= set(CHECKS.get_all_names())
+    assert set(FAILURE_KINDS.names()) <= set(CHECKS.get_all_names())
+
+
+def test_failure_kinds_are_registered_with_the_kind_they_map_to() -> None:
+    assert len(FAILURE_KINDS) == 10 and FAILURE_KINDS.running_in("suite") == list(FAILURE_KINDS)
+    assert all(e.kinds == {e.obj.kind} and e.doc for e in FAILURE_KINDS)
+    assert FAILURE_KINDS["ensure_resource_availability"].obj.methods == {"GET"}
+    with pytest.raises(KeyError, match="known: not_a_server_error"):
+        FAILURE_KINDS["no_such_check"]
+
+
+def test_probes_are_registered_in_the_run_order_with_their_kinds() -> None:
+    assert PROBES.names() == ("auth_enforced", "lifecycle", "pagination", "inputs",
+                              "expired_token")
+    assert all(e.where == {"suite"} and e.kinds and e.doc == e.obj.summary for e in PROBES)
+    assert [e.name for e in PROBES if e.obj.mutating] == ["lifecycle", "inputs"]
+    assert PROBES["auth_enforced"].kinds == {Kind.AUTH_IGNORED}
+    assert PROBES.kinds() <= {str(k) for k in Kind}
 
 
 def test_evidence_is_redacted_and_reproducible() -> None:

@@ -2,8 +2,9 @@
 
 Every exchange the suite sees (Schemathesis' calls, its checks' extra requests, our probes
 and cleanup) goes through the one :func:`conformance.exchange.check_exchange`, so suite and
-proxy give the same verdict on the same exchange. Here: :data:`FAILURE_KINDS`, Schemathesis
-check name -> our Finding kind, for the checks the contract core cannot make (stateful,
+proxy give the same verdict on the same exchange. Here: :data:`FAILURE_KINDS`, a
+:class:`conformance.registry.Registry` of Schemathesis check name -> our Finding kind (the
+entry's ``kinds``) and location, for the checks the contract core cannot make (stateful,
 auth, positive/negative data). Its response checks (status code, content type, body schema)
 stay off (:data:`DISABLED_CHECKS`): the contract core already decides those, and knows drift
 from violation.
@@ -18,6 +19,7 @@ from conformance.contract import REJECTING_KINDS
 from conformance.exchange.checks import CheckContext, check_request
 from conformance.exchange.model import Exchange
 from conformance.findings import Kind
+from conformance.registry import Registry
 
 __all__ = ["DISABLED_CHECKS", "FAILURE_KINDS", "FailureKind", "keep_failure",
            "request_is_invalid"]
@@ -27,6 +29,9 @@ __all__ = ["DISABLED_CHECKS", "FAILURE_KINDS", "FailureKind", "keep_failure",
 
 @dataclass(frozen=True)
 class FailureKind:
+    """What a failure of one Schemathesis check becomes: a Finding of ``kind`` at
+    ``location``."""
+
     kind: Kind
     location: str
     methods: frozenset[str] | None = None  # report only failures of these methods
@@ -37,19 +42,26 @@ class FailureKind:
 _READ = frozenset({"GET"})
 
 
-FAILURE_KINDS: dict[str, FailureKind] = {
-    "not_a_server_error": FailureKind(Kind.SERVER_ERROR, "response.status"),
-    "negative_data_rejection": FailureKind(Kind.NEGATIVE_DATA_ACCEPTED, "request"),
-    "missing_required_header": FailureKind(Kind.NEGATIVE_DATA_ACCEPTED, "request.header"),
-    "unsupported_method": FailureKind(Kind.NEGATIVE_DATA_ACCEPTED, "request.method"),
-    "positive_data_acceptance": FailureKind(Kind.POSITIVE_DATA_REJECTED, "request"),
-    "use_after_free": FailureKind(Kind.USE_AFTER_DELETE, "response.status"),
-    "ensure_resource_availability": FailureKind(Kind.RESOURCE_UNAVAILABLE_AFTER_CREATE,
-                                                "response.status", _READ),
-    "ignored_auth": FailureKind(Kind.AUTH_IGNORED, "request.header.authorization"),
-    "response_headers_conformance": FailureKind(Kind.RESPONSE_BODY_SCHEMA, "response.header"),
-    "allow_header_conformance": FailureKind(Kind.RESPONSE_BODY_SCHEMA, "response.header.allow"),
-}
+FAILURE_KINDS: Registry[FailureKind] = Registry("Schemathesis failure mapping")
+
+
+def _maps(check: str, kind: Kind, location: str, methods: frozenset[str] | None = None
+          ) -> None:
+    FAILURE_KINDS.add(FailureKind(kind, location, methods), check, kinds={kind},
+                      where={"suite"}, doc=f"a failure of Schemathesis' {check}: {kind}")
+
+
+_maps("not_a_server_error", Kind.SERVER_ERROR, "response.status")
+_maps("negative_data_rejection", Kind.NEGATIVE_DATA_ACCEPTED, "request")
+_maps("missing_required_header", Kind.NEGATIVE_DATA_ACCEPTED, "request.header")
+_maps("unsupported_method", Kind.NEGATIVE_DATA_ACCEPTED, "request.method")
+_maps("positive_data_acceptance", Kind.POSITIVE_DATA_REJECTED, "request")
+_maps("use_after_free", Kind.USE_AFTER_DELETE, "response.status")
+_maps("ensure_resource_availability", Kind.RESOURCE_UNAVAILABLE_AFTER_CREATE,
+      "response.status", _READ)
+_maps("ignored_auth", Kind.AUTH_IGNORED, "request.header.authorization")
+_maps("response_headers_conformance", Kind.RESPONSE_BODY_SCHEMA, "response.header")
+_maps("allow_header_conformance", Kind.RESPONSE_BODY_SCHEMA, "response.header.allow")
 # Checks whose verdict depends on whether the request was valid. The contract core
 # re-judges the request, so suite, proxy and emulator agree on what "valid" means: an
 # unknown enum value, say, is drift an API may accept, not invalid data it must refuse.
@@ -75,7 +87,7 @@ def keep_failure(ctx: CheckContext, checks: Iterable[str], ex: Exchange) -> bool
         return False  # throttled past the retries: no verdict on the request (drift covers it)
     if "ignored_auth" in names and (ex.status or 0) >= 500:
         return False  # a 5xx is the server_error check's finding, not ignored auth
-    mapped = [FAILURE_KINDS[n] for n in names if n in FAILURE_KINDS]
+    mapped = [FAILURE_KINDS[n].obj for n in names if n in FAILURE_KINDS]
     if not mapped:
         return not names  # a failure of no known check: keep; of an unmapped check: drop
     if all(m.methods and ex.method not in m.methods for m in mapped):

@@ -137,7 +137,7 @@ class Collector:
                     self.stats[op_id].sequences += 1
 
     def _failure(self, check: str, failure: Any, ex: Exchange | None) -> int:
-        mapped = FAILURE_KINDS.get(check)
+        mapped = FAILURE_KINDS[check].obj if check in FAILURE_KINDS else None
         if mapped is None or ex is None or not keep_failure(self.ctx, [check], ex):
             return 0
         op = self.ctx.contract.operation_for(ex.method, ex.url, self.ctx.base_path)
