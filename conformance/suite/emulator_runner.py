@@ -1,8 +1,9 @@
 """Start the bundled emulator as a subprocess on a free loopback port, stop it by its PID.
 
-The emulator's command line (``python -m conformance emulator --port 0 ...``) prints one
-line with its base URL once it listens. Throwaway credentials are generated for it and
-handed over in its environment, never on its command line.
+The emulator (``python -m conformance.suite.emulator_main --port 0 ...``, which serves
+through :func:`conformance.emulator.server.serve`) prints one line with its base URL once it
+listens. Throwaway credentials are generated for it and handed over in its environment,
+never on its command line.
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ class EmulatorProcess:
             return ""
         try:
             return proc.stderr.read() or ""
-        except (OSError, ValueError):
-            return ""
+        except (OSError, ValueError) as exc:  # closed or broken pipe: say so, not nothing
+            return f"its stderr could not be read: {exc}"
 
     def stop(self) -> None:
         """Stop the emulator we started (by its PID): SIGTERM, then SIGKILL."""
