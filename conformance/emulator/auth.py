@@ -37,7 +37,7 @@ def _basic(header: str) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):
-        return None
+        return None  # not base64 of "key:secret": no credentials, hence the 401
     user, sep, password = decoded.partition(":")
     return (user, password) if sep else None
 
@@ -90,7 +90,7 @@ class Authenticator:
         try:
             form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
         except UnicodeDecodeError:
-            form = {}
+            form = {}  # not UTF-8: no form credentials (401 unless Basic auth is given)
         pair = _basic(authorization) if authorization else None
         if pair is None and "client_id" in form:
             pair = (form["client_id"], form.get("client_secret", ""))

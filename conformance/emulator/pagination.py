@@ -35,7 +35,7 @@ def decode_token(token: str) -> str:
         padded = token + "=" * (-len(token) % 4)
         text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeError):
-        text = ""
+        text = ""  # not a token of ours: the 400 below says so
     if not text.startswith(_PREFIX):
         raise ApiError.invalid(f"Invalid page_token '{token}': use the next_page_token of a "
                                "previous answer.")

@@ -44,7 +44,7 @@ def parse_time(text: str, fallback: float) -> float:
     try:
         return datetime.fromisoformat(text.replace("z", "Z").replace("t", "T")).timestamp()
     except (ValueError, AttributeError):
-        return fallback
+        return fallback  # not a time Python reads: the fallback (now, or the epoch)
 
 
 def new_conversation(call: Call, app_id: str, contact_id: str, fields: Doc) -> Doc:
