@@ -4,6 +4,12 @@ One job per module:
 
 * :mod:`.allure` and :mod:`.allure_meta`: Findings (every source) -> Allure 2 result files,
   ``categories.json``, ``environment.properties`` and ``executor.json``;
+* :mod:`.run_reports`: a suite run's reports from its findings and summary data
+  (``allure-results/`` and the run's JUnit XML), the same whether ``run`` or ``report``
+  writes them;
+* :mod:`.writers`: every writer, one entry per output format in ``WRITERS`` (a
+  :class:`conformance.registry.Registry`), and ``write_run_reports``, the one route into a
+  run's reports;
 * :mod:`.html`: the Allure CLI pinned in ``reports/package.json`` renders them, history kept;
 * :mod:`.traffic`: HAR recordings -> Findings and the documented fields the traffic used;
 * :mod:`.fields`: the property pointers a schema documents, and those a body uses;
