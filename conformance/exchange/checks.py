@@ -122,8 +122,15 @@ def _skipped(ctx: CheckContext, ex: Exchange, side: str, reason: str,
         status=ex.status if side == "response" else None, location=f"{side}.body")
 
 
-def _without_body(findings: list[Finding], side: str) -> list[Finding]:
-    return [f for f in findings if not f.location.startswith(f"{side}.body")]
+def _unless_skipped(ctx: CheckContext, ex: Exchange, side: str, skipped: str | None,
+                    findings: list[Finding]) -> list[Finding]:
+    """A body that was not checked: the findings about its stand-in go, ``body_skipped``
+    says why (when the exchange is an operation's)."""
+    if not skipped:
+        return findings
+    kept = [f for f in findings if not f.location.startswith(f"{side}.body")]
+    op = operation_of(ctx, ex)
+    return kept + ([_skipped(ctx, ex, side, skipped, op)] if op[0] is not None else [])
 
 
 # ---------------------------------------------------------------- the registered checks
@@ -148,12 +155,7 @@ def check_request(ctx: CheckContext, ex: Exchange) -> list[Finding]:
     findings = ctx.contract.validate_request(  # header pairs: the contract lowers them
         ex.method, _target_path(ex), ex.request_headers, body, source=ctx.source,
         base_path=ctx.base_path, target=_target(ctx, ex), run_id=ctx.run_id)
-    if ex.request_skipped:
-        findings = _without_body(findings, "request")
-        op = operation_of(ctx, ex)
-        if op[0] is not None:
-            findings.append(_skipped(ctx, ex, "request", ex.request_skipped, op))
-    return findings
+    return _unless_skipped(ctx, ex, "request", ex.request_skipped, findings)
 
 
 @EXCHANGE_CHECKS.register(kinds=_REQUEST_KINDS, where={"proxy", "replay"})
@@ -172,12 +174,7 @@ def contract_response(ctx: CheckContext, ex: Exchange, found: list[Finding]) -> 
         ex.method, _target_path(ex), ex.status, ex.response_headers, body,
         source=ctx.source, base_path=ctx.base_path, target=_target(ctx, ex),
         run_id=ctx.run_id)
-    if ex.response_skipped:
-        findings = _without_body(findings, "response")
-        op = operation_of(ctx, ex)
-        if op[0] is not None:
-            findings.append(_skipped(ctx, ex, "response", ex.response_skipped, op))
-    return findings
+    return _unless_skipped(ctx, ex, "response", ex.response_skipped, findings)
 
 
 @EXCHANGE_CHECKS.register(kinds={Kind.NEGATIVE_DATA_ACCEPTED}, where={"proxy", "replay"})

@@ -35,41 +35,31 @@ def _seconds(elapsed: Any) -> float:
     return float(total()) if callable(total) else float(elapsed or 0.0)
 
 
+def _answered(method: str, url: str, req: Any, resp: Any, origin: str,
+              reason: str = "") -> Exchange:
+    seconds = _seconds(resp.elapsed)
+    return Exchange(method=method.upper(), url=url, request_headers=_pairs(req.headers.items()),
+                    request_body=_bytes(req.body), status=int(resp.status_code), reason=reason,
+                    response_headers=_pairs(resp.headers.items(), lower=True),
+                    response_body=resp.content or b"", started=time.time() - seconds,
+                    duration_ms=seconds * 1000.0, origin=origin)
+
+
 def from_requests(resp: Any, origin: str) -> Exchange:
     """A ``requests.Response`` (with its prepared request)."""
     req = resp.request
-    return Exchange(method=str(req.method).upper(), url=str(req.url),
-                    request_headers=_pairs(req.headers.items()),
-                    request_body=_bytes(req.body), status=int(resp.status_code),
-                    reason=str(resp.reason or ""),
-                    response_headers=_pairs(resp.headers.items(), lower=True),
-                    response_body=resp.content or b"",
-                    started=time.time() - _seconds(resp.elapsed),
-                    duration_ms=_seconds(resp.elapsed) * 1000.0, origin=origin)
+    return _answered(str(req.method), str(req.url), req, resp, origin, str(resp.reason or ""))
 
 
 def from_schemathesis(response: Any, origin: str) -> Exchange:
     """A Schemathesis ``Response`` (which holds its prepared request)."""
     req = response.request
-    return Exchange(method=str(req.method).upper(), url=str(req.url),
-                    request_headers=_pairs(req.headers.items()),
-                    request_body=_bytes(req.body), status=int(response.status_code),
-                    response_headers=_pairs(response.headers.items(), lower=True),
-                    response_body=response.content or b"",
-                    started=time.time() - _seconds(response.elapsed),
-                    duration_ms=_seconds(response.elapsed) * 1000.0, origin=origin)
+    return _answered(str(req.method), str(req.url), req, response, origin)
 
 
 def from_interaction(interaction: Any, origin: str) -> Exchange | None:
     """A Schemathesis recorder interaction (None when no response came)."""
-    resp = interaction.response
-    if resp is None:
+    if interaction.response is None:
         return None
     req = interaction.request
-    return Exchange(method=str(req.method).upper(), url=str(req.uri),
-                    request_headers=_pairs(req.headers.items()),
-                    request_body=_bytes(req.body), status=int(resp.status_code),
-                    response_headers=_pairs(resp.headers.items(), lower=True),
-                    response_body=resp.content or b"",
-                    started=time.time() - _seconds(resp.elapsed),
-                    duration_ms=_seconds(resp.elapsed) * 1000.0, origin=origin)
+    return _answered(str(req.method), str(req.uri), req, interaction.response, origin)
