@@ -12,6 +12,7 @@ from violation.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from conformance.exchange.checks import CheckContext, check_request
 from conformance.exchange.model import Exchange
 from conformance.findings import Kind
 from conformance.registry import Registry
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DISABLED_CHECKS", "FAILURE_KINDS", "FailureKind", "keep_failure",
            "request_is_invalid"]
@@ -75,6 +78,7 @@ def request_is_invalid(ctx: CheckContext, ex: Exchange) -> bool | None:
     try:
         found = check_request(ctx, ex)
     except Exception:  # noqa: BLE001 - "cannot tell": Schemathesis' own verdict stands
+        log.debug("the request validator failed on %s %s", ex.method, ex.url, exc_info=True)
         return None
     return any(f.kind in REJECTING_KINDS for f in found)
 
