@@ -18,6 +18,7 @@ Overlay format (YAML)::
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -32,8 +33,10 @@ __all__ = [
     "DEFAULT_SPEC",
     "SPEC_DIR",
     "OverlayAction",
+    "Positions",
     "apply_overlays",
     "load_document",
+    "load_document_with_positions",
     "load_overlay",
     "resolve_pointer",
 ]
@@ -65,9 +68,9 @@ def _path_tip(path: Path, given_as: str, what: str) -> str:
     return f"pass {what} with {given_as}"
 
 
-def _read_yaml(path: Path, what: str, given_as: str = "--spec") -> Any:
+def _read_text(path: Path, what: str, given_as: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"the {what} file {path} does not exist",
                         tip=_path_tip(path, given_as, "the right path")) from None
@@ -75,13 +78,21 @@ def _read_yaml(path: Path, what: str, given_as: str = "--spec") -> Any:
         raise UserError(f"the {what} file {path} cannot be read ({exc.__class__.__name__})",
                         tip=_path_tip(path, given_as, "a readable UTF-8 YAML or JSON file")
                         ) from None
+
+
+def _not_yaml(path: Path, what: str, exc: yaml.YAMLError) -> UserError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return UserError(f"the {what} file {path} is not valid YAML{where}",
+                     tip="fix the YAML syntax (a YAML linter shows the exact spot)")
+
+
+def _read_yaml(path: Path, what: str, given_as: str = "--spec") -> Any:
+    text = _read_text(path, what, given_as)
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader, C when built
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise UserError(f"the {what} file {path} is not valid YAML{where}",
-                        tip="fix the YAML syntax (a YAML linter shows the exact spot)") from None
+        raise _not_yaml(path, what, exc) from None
 
 
 def load_document(path: str | Path = DEFAULT_SPEC, given_as: str = "--spec") -> dict[str, Any]:
@@ -89,7 +100,10 @@ def load_document(path: str | Path = DEFAULT_SPEC, given_as: str = "--spec") -> 
 
     ``given_as`` names how the user gave the path (a flag or an argument), for the tip."""
     path = Path(path)
-    doc = _read_yaml(path, "spec", given_as)
+    return _checked(_read_yaml(path, "spec", given_as), path, given_as)
+
+
+def _checked(doc: Any, path: Path, given_as: str) -> dict[str, Any]:
     if not isinstance(doc, dict) or "openapi" not in doc or "paths" not in doc:
         raise UserError(f"the spec file {path} is not an OpenAPI document "
                         "(it has no 'openapi' and 'paths' keys)",
@@ -102,6 +116,65 @@ def load_document(path: str | Path = DEFAULT_SPEC, given_as: str = "--spec") -> 
         raise UserError(f"the spec file {path} has a 'paths' entry that is not a mapping",
                         tip="check the spec's 'paths' section")
     return doc
+
+
+# JSON pointer -> (line, column) of the YAML node, both 1-based; a mapping entry is at its key.
+Positions = dict[str, tuple[int, int]]
+
+
+def load_document_with_positions(path: str | Path = DEFAULT_SPEC, given_as: str = "--spec"
+                                 ) -> tuple[dict[str, Any], Positions]:
+    """:func:`load_document`, and where each node of the document is in the file: one
+    parse (the YAML node tree, then the document built from it), for lint only. The
+    contract's load path stays :func:`load_document`."""
+    path = Path(path)
+    text = _read_text(path, "spec", given_as)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        doc = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        raise _not_yaml(path, "spec", exc) from None
+    finally:
+        loader.dispose()
+    doc = _checked(doc, path, given_as)
+    positions: Positions = {"": (1, 1)}
+    if node is not None:
+        _record(node, "", positions, yaml.constructor.SafeConstructor(), set())
+    return doc, positions
+
+
+def _key_text(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> str:
+    """A mapping key as the JSON document spells it (``200`` -> ``"200"``, ``true`` ->
+    ``"true"``), so the pointers match the document's."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:str":
+        return str(node.value)
+    value = constructor.construct_object(node)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, bool | int | float | None) else str(value)
+
+
+def _record(node: yaml.Node, pointer: str, out: Positions,
+            constructor: yaml.constructor.SafeConstructor, open_nodes: set[int]) -> None:
+    if id(node) in open_nodes:  # a recursive alias: its positions are already recorded
+        return
+    open_nodes.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = f"{pointer}/{_escape(_key_text(key, constructor))}"
+            out.setdefault(child, (key.start_mark.line + 1, key.start_mark.column + 1))
+            _record(value, child, out, constructor, open_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            child = f"{pointer}/{i}"
+            out.setdefault(child, (item.start_mark.line + 1, item.start_mark.column + 1))
+            _record(item, child, out, constructor, open_nodes)
+    open_nodes.discard(id(node))
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _unescape(token: str) -> str:
