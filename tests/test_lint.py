@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -75,6 +76,10 @@ KNOWN_DEFECTS = [
     (f"{SCHEMAS}/ListMessage/properties/message_properties/properties", "type-missing"),
     (f"{SCHEMAS}/AppMessage/properties/explicit_channel_message/description",
      "map-values-undefined"),
+    # the five Webhooks operations use a tag the top-level `tags` does not declare
+    ("/paths/~1v1~1projects~1{project_id}~1apps~1{app_id}~1webhooks/get/tags/0",
+     "tag-undefined"),
+    ("/paths/~1v1~1projects~1{project_id}~1messages/parameters/6", "parameter-description"),
 ]
 
 
@@ -133,6 +138,7 @@ def clean_doc() -> dict[str, Any]:
                 "get": {
                     "operationId": "getThing",
                     "parameters": [{"name": "thing_id", "in": "path", "required": True,
+                                    "description": "The thing's id.",
                                     "schema": {"type": "string"}}],
                     "responses": {
                         "200": {"description": "The thing.", "content": {"application/json": {
@@ -294,7 +300,24 @@ RULE_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("map-values-undefined", prop("labels", {"type": "object",
                                              "description": "The keys in the map are names."}),
      f"{THING}/properties/labels/description"),
-    ("openapi-validator", lambda d: d["info"].pop("version"), "/info"),
+    ("oas-required", lambda d: d["info"].pop("version"), "/info"),
+    ("oas-required", lambda d: at(d, f"{OP}/responses/200").pop("description"),
+     f"{OP}/responses/200"),
+    ("oas-unknown-field", patch("/info", "colour", "red"), "/info/colour"),
+    ("oas-unknown-field", patch(f"{OP}/responses", "99", {"description": "No."}),
+     f"{OP}/responses/99"),
+    ("oas-type", patch(OP, "tags", "Things"), f"{OP}/tags"),
+    ("oas-enum", patch(f"{OP}/parameters/0", "in", "bogus"), f"{OP}/parameters/0/in"),
+    ("oas-format", lambda d: d["info"].update(contact={"email": "not an address"}),
+     "/info/contact/email"),
+    ("oas-one-of", lambda d: at(d, f"{OP}/parameters/0").pop("schema"), f"{OP}/parameters/0"),
+    ("oas-schema", patch(f"{OP}/parameters/0", "content", {
+        "text/plain": {}, "application/json": {}}), f"{OP}/parameters/0/content"),
+    ("tag-undefined", patch(OP, "tags", ["Things"]), f"{OP}/tags/0"),
+    ("tag-duplicate", lambda d: d.update(tags=[{"name": "Things"}, {"name": "Things"}]),
+     "/tags/1/name"),
+    ("parameter-description", lambda d: at(d, f"{OP}/parameters/0").pop("description"),
+     f"{OP}/parameters/0"),
 ]
 
 
@@ -317,19 +340,25 @@ def test_rule_positive_case(rule: str, mutate: Callable[[dict[str, Any]], None],
 
 def test_rules_are_registered_in_the_order_they_run() -> None:
     # The order of the rules is the order of the findings in every output: keep it.
+    # One entry per rule name: the name its findings carry, the one configuration uses.
     assert RULES.names() == (
-        "openapi_validator", "ref_unresolved", "schema_invalid", "examples_valid",
-        "required_undefined", "ambiguous_one_of", "default_invalid", "enum_type_mismatch",
-        "enum_missing", "format_mismatch", "type_missing", "path_parameters",
-        "no_success_response", "duplicate_operation_id", "ref_sibling_ignored",
-        "unused_component", "duplicate_response_text", "copied_text",
-        "description_names_other", "map_values_undefined", "required_mismatch",
-        "limit_not_in_schema")
+        "oas-required", "oas-unknown-field", "oas-type", "oas-enum", "oas-format",
+        "oas-one-of", "oas-schema", "ref-unresolved", "ref-external", "schema-invalid",
+        "example-invalid", "example-undocumented-field", "required-undefined",
+        "oneof-ambiguous", "default-invalid", "enum-type-mismatch", "enum-missing",
+        "format-mismatch", "type-missing", "path-param-undeclared", "parameter-duplicate",
+        "path-param-unused", "path-param-optional", "no-success-response",
+        "duplicate-operation-id", "ref-sibling-ignored", "unused-component", "tag-undefined",
+        "tag-duplicate", "parameter-description", "duplicate-description",
+        "duplicate-example", "example-status-mismatch", "duplicate-title",
+        "copied-description", "description-names-other", "map-values-undefined",
+        "required-mismatch", "limit-not-in-schema")
     assert [entry.name for entry in RULES.running_in("lint")] == list(RULES.names())
     assert all(entry.kinds == {Kind.SPEC_DEFECT} and entry.doc for entry in RULES)
 
 
 def test_every_registered_rule_has_a_positive_case() -> None:
+    assert {rule for rule, _, _ in RULE_CASES} == set(RULES.names())
     silent = {entry.obj for entry in RULES}
     for _, mutate, _ in RULE_CASES:
         doc = clean_doc()
@@ -337,6 +366,15 @@ def test_every_registered_rule_has_a_positive_case() -> None:
         spec = Spec(doc)
         silent -= {check for check in silent if list(check(spec))}
     assert not silent, [check.__name__ for check in silent]
+
+
+def test_each_rule_makes_only_findings_of_its_own_name() -> None:
+    for _, mutate, _ in RULE_CASES:
+        doc = clean_doc()
+        mutate(doc)
+        spec = Spec(doc)
+        for entry in RULES:
+            assert {rule_of(f) for f in entry.obj(spec)} <= {entry.name}, entry.name
 
 
 def test_operation_context_for_defects_inside_operations() -> None:
@@ -383,26 +421,32 @@ def test_summary_and_text_report() -> None:
     assert report[-1] == summary_line(findings)
     assert report[-1].startswith(f"{len(findings)} spec defects (by rule: ")
     assert "unused-component 1" in report[-1]
-    assert f"{THING}/required/1: Thing requires `name`" in report[0] + "".join(report)
+    assert (f"{THING}/required/1: required-undefined [critical] Thing requires `name`"
+            in "\n".join(report))
     assert summary_line([]) == "0 spec defects"
 
 
 # -- the command line -----------------------------------------------------------------------
 
 
-def run_lint(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "conformance", "lint", *args],
+def run_lint(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "conformance", "lint", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
-def test_cli_real_spec_text() -> None:
-    proc = run_lint("--spec", str(DEFAULT_SPEC))
+def test_cli_real_spec_text(tmp_path: Path) -> None:
+    spec = tmp_path / "conversation.yaml"
+    spec.write_bytes(DEFAULT_SPEC.read_bytes())
+    proc = run_lint("--spec", str(spec), cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[-1].startswith(f"{len(lines) - 1} spec defects (by rule: ")
-    assert "/components/schemas/ListSection/required/0: ListSection requires `listItem`" in (
-        proc.stdout)
-    assert all(line.startswith("/") and ": " in line for line in lines[:-1])
+    line = next(x for x in lines if "ListSection requires `listItem`" in x)
+    assert re.fullmatch(r"conversation\.yaml:\d+:\d+: required-undefined \[critical\] "
+                        r"ListSection requires `listItem`.*\(/components/schemas/ListSection/"
+                        r"required/0\)", line), line
+    assert all(re.match(r"conversation\.yaml:\d+:\d+: [a-z0-9-]+ \[[a-z]+\] ", x)
+               for x in lines[:-1])
 
 
 def test_cli_json_lines_are_findings() -> None:

@@ -12,25 +12,27 @@ caches live on the ``Spec`` instance.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import jsonschema_rs
 
 from conformance.errors import UserError
-from conformance.findings import Finding, Kind, Severity, Source, json_pointer
+from conformance.findings import Finding, Kind, Source, json_pointer
+from conformance.lint.severity import default_severity
 from conformance.lint.walk import (
-    SCHEMA_LISTS,
+    Operation,
     SchemaNode,
     as_dict,
     as_list,
     child,
     find_refs,
     iter_objects,
+    keyword_pointer,
+    quote_text,
     schema_roots,
+    schema_suffix,
     split_pointer,
     walk_schemas,
 )
@@ -48,6 +50,8 @@ __all__ = [
     "as_list",
     "child",
     "keyword_pointer",
+    "lint_rule",
+    "own",
     "quote_text",
     "split_pointer",
 ]
@@ -56,48 +60,28 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 COMBINATORS = ("allOf", "anyOf", "oneOf")
 _RESOURCE = "urn:sinch-conformance:lint-spec"
 
-# rule -> severity; rules not listed get the spec_defect default (normal).
-SEVERITY: dict[str, Severity] = {
-    **dict.fromkeys(("oneof-ambiguous", "required-undefined", "ref-unresolved",
-                     "schema-invalid", "path-param-undeclared"), Severity.CRITICAL),
-    **dict.fromkeys(("unused-component", "duplicate-description", "duplicate-example",
-                     "duplicate-title", "copied-description", "description-names-other",
-                     "limit-not-in-schema", "required-mismatch", "type-missing", "ref-external",
-                     "map-values-undefined", "example-undocumented-field"), Severity.MINOR),
-}
-
 Rule = Callable[["Spec"], Iterable[Finding]]
 # Every lint rule, in the order it runs, which is the order of the findings. The modules of
-# conformance.lint.rules register theirs (kinds {spec_defect}, where {lint}) when imported.
+# conformance.lint.rules register theirs (kinds {spec_defect}, where {lint}) when imported,
+# each under the name its findings carry in evidence["rule"] ("example-invalid", ...), with
+# the first line of its docstring as the one-line description `lint --list-rules` prints.
 RULES: Registry[Rule] = Registry("lint rule")
+T = TypeVar("T")
 
 
-def keyword_pointer(error: Any) -> str:
-    """Absolute pointer (into the document) of the schema keyword a validation error names."""
-    return json_pointer(error.schema_path)
+def lint_rule(name: str) -> Callable[[Rule], Rule]:
+    """Register a lint rule in :data:`RULES` under ``name`` (kinds {spec_defect}, where
+    {lint})."""
+    return RULES.register(name, kinds={Kind.SPEC_DEFECT}, where={"lint"})
 
 
-def quote_text(text: str, limit: int = 80) -> str:
-    """``text`` whitespace-collapsed, cut to ``limit`` characters and in double quotes."""
-    text = re.sub(r"\s+", " ", text).strip()
-    return f'"{text if len(text) <= limit else text[:limit - 1] + "…"}"'
+def own(findings: Iterable[Finding], rule: str) -> list[Finding]:
+    """The findings of rule ``rule`` among those of a shared walk (:meth:`Spec.shared`)."""
+    return [f for f in findings if f.evidence.get("rule") == rule]
 
 
 def _refuse_retrieval(uri: str) -> Any:
     raise ValueError(f"external reference {uri} is not followed by lint")
-
-
-@dataclass(frozen=True)
-class Operation:
-    path: str
-    method: str
-    pointer: str
-    operation: dict[str, Any]
-
-    @property
-    def operation_id(self) -> str | None:
-        value = self.operation.get("operationId")
-        return value if isinstance(value, str) else None
 
 
 class Spec:
@@ -116,6 +100,14 @@ class Spec:
         self._roots = schema_roots(self.doc, self._objects)
         self._nodes = walk_schemas(self.doc, self._roots)
         self._refs = list(find_refs(self.doc))
+        self._shared: dict[Callable[[Spec], Any], Any] = {}
+
+    def shared(self, compute: Callable[[Spec], T]) -> T:
+        """``compute(self)``, computed once per Spec: several rules that share one walk of
+        the document (each keeps the findings of its own name) call it in turn."""
+        if compute not in self._shared:
+            self._shared[compute] = compute(self)
+        return self._shared[compute]
 
     # -- lookups ---------------------------------------------------------------------------
     def get(self, pointer: str, default: Any = None) -> Any:
@@ -244,7 +236,7 @@ class Spec:
             kind = {"schemas": "", "examples": "example ", "responses": "response ",
                     "parameters": "parameter ", "requestBodies": "request body "}
             head = kind.get(parts[1], parts[1] + " ") + parts[2]
-            return head + _schema_suffix(parts[3:]) if parts[1] == "schemas" else head
+            return head + schema_suffix(parts[3:]) if parts[1] == "schemas" else head
         if "parameters" in parts[:-1]:
             at = len(parts) - 1 - parts[::-1].index("parameters")
             if parts[at + 1].isdigit():
@@ -277,20 +269,5 @@ class Spec:
             schema_path=schema_path, instance_path=instance_path,
             operation_id=op.operation_id if op else None,
             method=op.method if op else None, path_template=path_template,
-            evidence={"rule": rule, **(evidence or {})}, severity=SEVERITY.get(rule),
+            evidence={"rule": rule, **(evidence or {})}, severity=default_severity(rule),
         )
-
-
-def _schema_suffix(parts: list[str]) -> str:
-    out, i = "", 0
-    while i < len(parts):
-        key = parts[i]
-        if key == "properties" and i + 1 < len(parts):
-            out, i = out + "." + parts[i + 1], i + 2
-        elif key in ("items", "additionalProperties"):
-            out, i = out + ("[]" if key == "items" else "{}"), i + 1
-        elif key in SCHEMA_LISTS and i + 1 < len(parts):
-            out, i = out + f" {key}[{parts[i + 1]}]", i + 2
-        else:
-            out, i = out + "/" + key, i + 1
-    return out

@@ -7,6 +7,7 @@ structure: the walkers never look for schemas or ``$ref``s inside them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from conformance.findings import json_pointer
 
 __all__ = [
     "SCHEMA_LISTS",
+    "Operation",
     "as_dict",
     "as_list",
     "SCHEMA_MAPS",
@@ -22,7 +24,10 @@ __all__ = [
     "child",
     "find_refs",
     "iter_objects",
+    "keyword_pointer",
+    "quote_text",
     "schema_roots",
+    "schema_suffix",
     "split_pointer",
     "walk_schemas",
 ]
@@ -50,6 +55,17 @@ def split_pointer(pointer: str) -> list[str]:
     if not pointer:
         return []
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("#").split("/")[1:]]
+
+
+def keyword_pointer(error: Any) -> str:
+    """Absolute pointer (into the document) of the schema keyword a validation error names."""
+    return json_pointer(error.schema_path)
+
+
+def quote_text(text: str, limit: int = 80) -> str:
+    """``text`` whitespace-collapsed, cut to ``limit`` characters and in double quotes."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return f'"{text if len(text) <= limit else text[:limit - 1] + "…"}"'
 
 
 def child(pointer: str, *parts: str | int) -> str:
@@ -141,3 +157,32 @@ def find_refs(node: Any, ptr: str = "", key: str = "") -> Iterator[tuple[str, st
         if not names_only and (name in _DATA or (name == "examples" and isinstance(value, list))):
             continue
         yield from find_refs(value, child(ptr, name), "" if names_only else name)
+
+
+@dataclass(frozen=True)
+class Operation:
+    path: str
+    method: str
+    pointer: str
+    operation: dict[str, Any]
+
+    @property
+    def operation_id(self) -> str | None:
+        value = self.operation.get("operationId")
+        return value if isinstance(value, str) else None
+
+
+def schema_suffix(parts: list[str]) -> str:
+    """``[properties, a, items]`` -> ``.a[]``: how :meth:`Spec.label` names a sub-schema."""
+    out, i = "", 0
+    while i < len(parts):
+        key = parts[i]
+        if key == "properties" and i + 1 < len(parts):
+            out, i = out + "." + parts[i + 1], i + 2
+        elif key in ("items", "additionalProperties"):
+            out, i = out + ("[]" if key == "items" else "{}"), i + 1
+        elif key in SCHEMA_LISTS and i + 1 < len(parts):
+            out, i = out + f" {key}[{parts[i + 1]}]", i + 2
+        else:
+            out, i = out + "/" + key, i + 1
+    return out

@@ -17,10 +17,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.findings import Finding, Kind
-from conformance.lint.model import RULES, Spec, as_dict, child, quote_text, split_pointer
+from conformance.findings import Finding
+from conformance.lint.model import (
+    Spec,
+    as_dict,
+    child,
+    lint_rule,
+    own,
+    quote_text,
+    split_pointer,
+)
 
-__all__ = ["copied_text", "description_names_other", "duplicate_response_text"]
+__all__ = ["copied_description", "description_names_other", "duplicate_description",
+           "duplicate_example", "duplicate_title", "example_status_mismatch"]
 
 _STOP = frozenset({"the", "and", "for", "with", "this", "that", "request", "response", "api",
                    "object", "get", "list", "create", "update", "send", "query", "type", "data"})
@@ -96,10 +105,29 @@ def _has_prose(value: Any) -> bool:
     return isinstance(value, str) and " " in value.strip()
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
-def duplicate_response_text(spec: Spec) -> Iterator[Finding]:
-    """The same description, or the same example, on responses for different status codes;
-    and an example whose `code` is not the status it documents."""
+@lint_rule("duplicate-description")
+def duplicate_description(spec: Spec) -> list[Finding]:
+    """The same description on responses for different status codes (copy-paste)."""
+    return own(spec.shared(_response_text), "duplicate-description")
+
+
+@lint_rule("duplicate-example")
+def duplicate_example(spec: Spec) -> list[Finding]:
+    """The same example on responses for different status codes (copy-paste)."""
+    return own(spec.shared(_response_text), "duplicate-example")
+
+
+@lint_rule("example-status-mismatch")
+def example_status_mismatch(spec: Spec) -> list[Finding]:
+    """A response example whose `code` is not the status it documents."""
+    return own(spec.shared(_response_text), "example-status-mismatch")
+
+
+def _response_text(spec: Spec) -> list[Finding]:
+    return list(_response_text_findings(spec))
+
+
+def _response_text_findings(spec: Spec) -> Iterator[Finding]:
     seen_text: dict[str, tuple[str, set[str]]] = {}
     seen_example: dict[str, tuple[str, set[str]]] = {}
     for ptr, statuses in _responses(spec).items():
@@ -167,33 +195,43 @@ def _slots(spec: Spec, keyword: str) -> list[_Slot]:
 
 def _foreign_word(slot: _Slot, other: _Slot) -> str | None:
     """A word of ``other``'s schema name in the text that ``slot``'s own names lack."""
-    own = name_tokens(slot.owner) | name_tokens(slot.prop)
-    words = names_in(slot.text) & (name_tokens(other.owner) - own)
+    mine = name_tokens(slot.owner) | name_tokens(slot.prop)
+    words = names_in(slot.text) & (name_tokens(other.owner) - mine)
     words = {w for w in words if len(w) >= 3 and w not in _STOP}
     return min(words) if words else None
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
-def copied_text(spec: Spec) -> Iterator[Finding]:
-    """A title or property description copied from another schema, still naming it."""
-    for keyword, rule in (("title", "duplicate-title"), ("description", "copied-description")):
-        groups: dict[tuple[str, str], list[_Slot]] = {}
-        for slot in _slots(spec, keyword):
-            groups.setdefault((slot.prop, norm_text(slot.text)), []).append(slot)
-        for group in groups.values():
-            for slot in group:
-                for other in group:
-                    word = _foreign_word(slot, other) if other.owner != slot.owner else None
-                    if word:
-                        what = f"{slot.owner}.{slot.prop}" if slot.prop else slot.owner
-                        source = f"{other.owner}.{other.prop}" if other.prop else other.owner
-                        yield spec.finding(
-                            rule, slot.pointer,
-                            f"{what} has the same {keyword} as {source}, {quote_text(slot.text)}, "
-                            f"whose '{word}' fits {other.owner} but not {slot.owner}.",
-                            schema_path=other.pointer,
-                            evidence={"copied_from": other.pointer, "word": word})
-                        break
+@lint_rule("duplicate-title")
+def duplicate_title(spec: Spec) -> Iterator[Finding]:
+    """A schema title copied from another schema, still naming it."""
+    return _copied(spec, "title", "duplicate-title")
+
+
+@lint_rule("copied-description")
+def copied_description(spec: Spec) -> Iterator[Finding]:
+    """A property description copied from another schema, still naming it."""
+    return _copied(spec, "description", "copied-description")
+
+
+def _copied(spec: Spec, keyword: str, rule: str) -> Iterator[Finding]:
+    """Slots with the same text under the same property name in schemas of other names."""
+    groups: dict[tuple[str, str], list[_Slot]] = {}
+    for slot in _slots(spec, keyword):
+        groups.setdefault((slot.prop, norm_text(slot.text)), []).append(slot)
+    for group in groups.values():
+        for slot in group:
+            for other in group:
+                word = _foreign_word(slot, other) if other.owner != slot.owner else None
+                if word:
+                    what = f"{slot.owner}.{slot.prop}" if slot.prop else slot.owner
+                    source = f"{other.owner}.{other.prop}" if other.prop else other.owner
+                    yield spec.finding(
+                        rule, slot.pointer,
+                        f"{what} has the same {keyword} as {source}, {quote_text(slot.text)}, "
+                        f"whose '{word}' fits {other.owner} but not {slot.owner}.",
+                        schema_path=other.pointer,
+                        evidence={"copied_from": other.pointer, "word": word})
+                    break
 
 
 def _mentions(words: list[str], text: str) -> bool:
@@ -223,7 +261,7 @@ def _siblings(spec: Spec) -> Iterator[tuple[str, str]]:
                 yield a, b
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("description-names-other")
 def description_names_other(spec: Spec) -> Iterator[Finding]:
     """Text inside schema A that names its counterpart B (OptOut saying "opt-in"), never A."""
     for a, b in _siblings(spec):

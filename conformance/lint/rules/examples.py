@@ -17,19 +17,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.findings import Finding, Kind, json_pointer
+from conformance.findings import Finding, json_pointer
 from conformance.lint.model import (
-    RULES,
     Spec,
     as_dict,
     as_list,
     child,
     keyword_pointer,
+    lint_rule,
+    own,
     split_pointer,
 )
 from conformance.lint.rules.example_sites import Site, example_sites
 
-__all__ = ["examples_valid"]
+__all__ = ["example_invalid", "example_undocumented_field"]
 
 _SUMMARY_ERRORS = ("OneOfNotValid", "AnyOf")
 
@@ -215,14 +216,27 @@ def _findings(spec: Spec, site: Site, issues: list[Issue]) -> Iterator[Finding]:
                            instance_path=first.location[len(site.pointer):])
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
-def examples_valid(spec: Spec) -> Iterator[Finding]:
-    """Every example satisfies its schema and uses only fields the schema defines."""
+def _all_findings(spec: Spec) -> list[Finding]:
+    """Both rules' findings, from one walk of every example."""
+    out: list[Finding] = []
     for site in example_sites(spec):
         issues = _validate(spec, site.value, site.pointer, site.schema, site.pointer,
                            site.against)
         issues += _walk(spec, site.value, site.pointer, site.schema, site.pointer)
-        yield from _findings(spec, site, _drop_vague(issues))
+        out += _findings(spec, site, _drop_vague(issues))
+    return out
+
+
+@lint_rule("example-invalid")
+def example_invalid(spec: Spec) -> list[Finding]:
+    """An example that its own schema rejects (wrong type, missing field, ambiguous oneOf)."""
+    return own(spec.shared(_all_findings), "example-invalid")
+
+
+@lint_rule("example-undocumented-field")
+def example_undocumented_field(spec: Spec) -> list[Finding]:
+    """An example with a field its schema does not define (additionalProperties at most)."""
+    return own(spec.shared(_all_findings), "example-undocumented-field")
 
 
 def _drop_vague(issues: list[Issue]) -> list[Issue]:

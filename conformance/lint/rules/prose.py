@@ -11,8 +11,16 @@ import json
 import re
 from collections.abc import Iterator
 
-from conformance.findings import Finding, Kind
-from conformance.lint.model import RULES, Spec, as_dict, as_list, child, quote_text, split_pointer
+from conformance.findings import Finding
+from conformance.lint.model import (
+    Spec,
+    as_dict,
+    as_list,
+    child,
+    lint_rule,
+    quote_text,
+    split_pointer,
+)
 
 __all__ = ["limit_not_in_schema", "map_values_undefined", "required_mismatch"]
 
@@ -28,7 +36,7 @@ _LIMITS = (  # (JSON types, phrase, keyword that should hold the number); " " = 
 _MODALITY = re.compile(r"^\s*(required|optional)( parameter)?\s*[.:]", re.IGNORECASE)
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("map-values-undefined")
 def map_values_undefined(spec: Spec) -> Iterator[Finding]:
     """A description speaks of "the keys in the map" but the schema defines no values."""
     for node in spec.schema_nodes():
@@ -44,7 +52,7 @@ def map_values_undefined(spec: Spec) -> Iterator[Finding]:
                 schema_path=node.pointer)
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("required-mismatch")
 def required_mismatch(spec: Spec) -> Iterator[Finding]:
     """A description opening with "Required." or "Optional." that `required` contradicts."""
     for node in spec.schema_nodes():
@@ -81,7 +89,7 @@ def _texts(spec: Spec) -> Iterator[tuple[str, str, str]]:
             yield child(ptr, "description"), obj["description"], child(ptr, "schema")
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("limit-not-in-schema")
 def limit_not_in_schema(spec: Spec) -> Iterator[Finding]:
     """A description states a limit (max 20, up to 1024 characters) the schema lacks."""
     for dptr, text, sptr in _texts(spec):

@@ -10,15 +10,15 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.findings import Finding, Kind
+from conformance.findings import Finding
 from conformance.lint.model import (
     COMBINATORS,
-    RULES,
     SchemaNode,
     Spec,
     as_list,
     child,
     keyword_pointer,
+    lint_rule,
     split_pointer,
 )
 
@@ -77,7 +77,7 @@ def _names(spec: Spec, node: SchemaNode) -> set[str]:
     return names
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("required-undefined")
 def required_undefined(spec: Spec) -> Iterator[Finding]:
     """`required` names a property the schema (with its $ref, allOf, parent) never defines."""
     for node in spec.schema_nodes():
@@ -166,7 +166,7 @@ def _candidates(spec: Spec, branches: list[str]) -> list[Any]:
     return [*out, {}]
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("oneof-ambiguous")
 def ambiguous_one_of(spec: Spec) -> Iterator[Finding]:
     """A `oneOf` two of whose branches accept the same small instance."""
     for node in spec.schema_nodes():
@@ -191,7 +191,7 @@ def ambiguous_one_of(spec: Spec) -> Iterator[Finding]:
             break
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("default-invalid")
 def default_invalid(spec: Spec) -> Iterator[Finding]:
     """A `default` value that its own schema rejects (wrong type, not in the enum, ...)."""
     for node in spec.schema_nodes():
@@ -206,7 +206,7 @@ def default_invalid(spec: Spec) -> Iterator[Finding]:
                 schema_path=keyword_pointer(errors[0]) or node.pointer)
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("enum-type-mismatch")
 def enum_type_mismatch(spec: Spec) -> Iterator[Finding]:
     """An `enum` value that its own `type` rejects."""
     for node in spec.schema_nodes():
@@ -222,7 +222,7 @@ def enum_type_mismatch(spec: Spec) -> Iterator[Finding]:
                     "never be valid.", schema_path=child(node.pointer, "type"))
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("enum-missing")
 def enum_missing(spec: Spec) -> Iterator[Finding]:
     """`x-enumDescriptions` documents values that no `enum` restricts the schema to."""
     for node in spec.schema_nodes():
@@ -245,7 +245,7 @@ def enum_missing(spec: Spec) -> Iterator[Finding]:
             evidence={"values": missing})
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("format-mismatch")
 def format_mismatch(spec: Spec) -> Iterator[Finding]:
     """A registered `format` used on a `type` it does not apply to (e.g. int64 on string)."""
     for node in spec.schema_nodes():
@@ -260,7 +260,7 @@ def format_mismatch(spec: Spec) -> Iterator[Finding]:
                 schema_path=child(node.pointer, "type"))
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("type-missing")
 def type_missing(spec: Spec) -> Iterator[Finding]:
     """A schema with `properties` or `items` but no `type`, so other JSON types pass."""
     for node in spec.schema_nodes():

@@ -11,22 +11,26 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.findings import Finding, Kind
+from conformance.findings import Finding
 from conformance.lint.model import (
     HTTP_METHODS,
-    RULES,
     Operation,
     Spec,
     as_dict,
     as_list,
     child,
+    lint_rule,
+    own,
     split_pointer,
 )
 
 __all__ = [
     "duplicate_operation_id",
     "no_success_response",
-    "path_parameters",
+    "parameter_duplicate",
+    "path_param_optional",
+    "path_param_undeclared",
+    "path_param_unused",
     "ref_sibling_ignored",
     "unused_component",
 ]
@@ -46,8 +50,35 @@ def _parameters(spec: Spec, owner: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
-def path_parameters(spec: Spec) -> Iterator[Finding]:
+@lint_rule("path-param-undeclared")
+def path_param_undeclared(spec: Spec) -> list[Finding]:
+    """A `{name}` in the path that no path parameter of the operation declares."""
+    return own(spec.shared(_path_parameters), "path-param-undeclared")
+
+
+@lint_rule("parameter-duplicate")
+def parameter_duplicate(spec: Spec) -> list[Finding]:
+    """The same parameter (name and `in`) twice in one list."""
+    return own(spec.shared(_path_parameters), "parameter-duplicate")
+
+
+@lint_rule("path-param-unused")
+def path_param_unused(spec: Spec) -> list[Finding]:
+    """A path parameter whose name is not in the path template."""
+    return own(spec.shared(_path_parameters), "path-param-unused")
+
+
+@lint_rule("path-param-optional")
+def path_param_optional(spec: Spec) -> list[Finding]:
+    """A path parameter without `required: true`."""
+    return own(spec.shared(_path_parameters), "path-param-optional")
+
+
+def _path_parameters(spec: Spec) -> list[Finding]:
+    return list(_path_parameter_findings(spec))
+
+
+def _path_parameter_findings(spec: Spec) -> Iterator[Finding]:
     """Path parameters vs the path template: missing, extra, optional, duplicated."""
     for path, item in as_dict(spec.doc.get("paths")).items():
         template = re.findall(r"{([^{}]+)}", path)
@@ -90,7 +121,7 @@ def _check_parameter_list(spec: Spec, path: str, template: list[str],
                                "path segment cannot be left out.")
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("no-success-response")
 def no_success_response(spec: Spec) -> Iterator[Finding]:
     """An operation that documents no 2xx response."""
     for op in spec.operations():
@@ -101,7 +132,7 @@ def no_success_response(spec: Spec) -> Iterator[Finding]:
                                f"(only: {', '.join(codes) or 'none'}).")
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("duplicate-operation-id")
 def duplicate_operation_id(spec: Spec) -> Iterator[Finding]:
     """Two operations with the same operationId."""
     first: dict[str, Operation] = {}
@@ -119,7 +150,7 @@ def duplicate_operation_id(spec: Spec) -> Iterator[Finding]:
             first[op.operation_id] = op
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("ref-sibling-ignored")
 def ref_sibling_ignored(spec: Spec) -> Iterator[Finding]:
     """Keywords beside `$ref` in a Reference Object, which OpenAPI 3.1 ignores."""
     schemas = {node.pointer for node in spec.schema_nodes()}
@@ -142,7 +173,7 @@ def _component(pointer: str | None) -> str | None:
     return None
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("unused-component")
 def unused_component(spec: Spec) -> Iterator[Finding]:
     """A component that nothing reachable from the paths (or webhooks) refers to."""
     edges = [(_component(src), _component(spec.ref_target(ref))) for src, ref in

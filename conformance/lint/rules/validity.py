@@ -1,5 +1,6 @@
-"""Lint rules about whether the document is valid at all: the OpenAPI 3.1 meta-schema
-(openapi-spec-validator), ``$ref``s that resolve, schemas that compile as JSON Schema 2020-12.
+"""Lint rules about whether the document's references and schemas work at all: ``$ref``s
+that resolve, schemas that compile as JSON Schema 2020-12. (The OpenAPI 3.1 schema itself is
+:mod:`conformance.lint.rules.oas_schema`.)
 
 Each rule is a plain function ``rule(spec) -> Iterator[Finding]`` registered in
 :data:`~conformance.lint.model.RULES`, in the order the rules run (see rules/__init__.py).
@@ -8,57 +9,27 @@ Each rule is a plain function ``rule(spec) -> Iterator[Finding]`` registered in
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from conformance.findings import Finding, Kind, json_pointer
-from conformance.lint.model import RULES, Spec, child
+from conformance.findings import Finding
+from conformance.lint.model import Spec, child, lint_rule
 
-__all__ = ["openapi_validator", "ref_unresolved", "schema_invalid"]
-
-# openapi-spec-validator errors our own rules report with a precise location.
-_COVERED_ERRORS = ("UnresolvableParameterError", "DuplicateOperationIDError")
+__all__ = ["ref_external", "ref_unresolved", "schema_invalid"]
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
-def openapi_validator(spec: Spec) -> Iterator[Finding]:
-    """Everything openapi-spec-validator (OpenAPI 3.1 meta-schema and more) rejects."""
-    from jsonschema_path import SchemaPath
-    from openapi_spec_validator import OpenAPIV31SpecValidator
-    from referencing.exceptions import Unresolvable
-
-    offline = dict.fromkeys(("<all_urls>", "http", "https", "file"), _refuse)
-    try:
-        document = SchemaPath.from_dict(spec.doc, base_uri="", handlers=offline)
-        errors = list(OpenAPIV31SpecValidator(document).iter_errors())
-    except Unresolvable:
-        return  # a dangling $ref stopped it; ref-unresolved reports that one
-    except Exception as exc:  # noqa: BLE001 - its failure must not hide our other rules
-        yield spec.finding("openapi-validator", "",
-                           f"openapi-spec-validator stopped early: {exc}.",
-                           schema_path="#validator-crash")
-        return
-    for err in errors:
-        if type(err).__name__ in _COVERED_ERRORS:
-            continue
-        where = json_pointer(getattr(err, "absolute_path", None) or [])
-        meta = json_pointer(getattr(err, "schema_path", None) or [])
-        yield spec.finding("openapi-validator", where,
-                           f"openapi-spec-validator: {getattr(err, 'message', err)}.",
-                           schema_path=f"#{type(err).__name__}{meta}")
-
-
-def _refuse(uri: str) -> Any:
-    raise ValueError(f"lint does not follow the external reference {uri}")
-
-
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("ref-unresolved")
 def ref_unresolved(spec: Spec) -> Iterator[Finding]:
-    """A local `$ref` that points to nothing; an external one, which lint cannot check."""
+    """A local `$ref` that points to nothing in the document."""
     for source, ref in spec.references():
         if ref.startswith("#") and spec.ref_target(ref) is None:
             yield spec.finding("ref-unresolved", child(source, "$ref"),
                                f"`$ref: {ref}` points to nothing in this document.")
-        elif not ref.startswith("#"):
+
+
+@lint_rule("ref-external")
+def ref_external(spec: Spec) -> Iterator[Finding]:
+    """A `$ref` to another file, which lint cannot check (bundle the spec first)."""
+    for source, ref in spec.references():
+        if not ref.startswith("#"):
             yield spec.finding("ref-external", child(source, "$ref"),
                                f"`$ref: {ref}` points outside this document, so lint cannot "
                                "check what it names; bundle the spec into one file first.")
@@ -80,7 +51,7 @@ def _dangling_below(spec: Spec, root: str) -> bool:
     return False
 
 
-@RULES.register(kinds={Kind.SPEC_DEFECT}, where={"lint"})
+@lint_rule("schema-invalid")
 def schema_invalid(spec: Spec) -> Iterator[Finding]:
     """A schema the JSON Schema 2020-12 compiler rejects (bad type name, bad regex, ...)."""
     for root in spec.schema_roots():
