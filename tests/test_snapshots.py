@@ -5,7 +5,7 @@ empty temporary directory, ``NO_COLOR=1``, no ``SINCH_*``/``GITHUB_*`` variables
 input and compares its output with the snapshot stored by syrupy in
 ``tests/__snapshots__/test_snapshots.ambr`` (plain text, one ``# name:`` block per snapshot):
 
-- ``lint``: the text output, and the first lines of ``lint --json``;
+- ``lint``: the text output, the first lines of ``lint --json`` and ``--list-rules``;
 - ``drift``: drift.md and the console, for a fixed HAR, fixed findings and a baseline;
 - ``diff OLD NEW``: the Markdown for the packaged spec against a copy of it with one
   operation path renamed and one required request field added;
@@ -188,10 +188,15 @@ def write_findings(path: Path, findings: list[Any]) -> None:
 
 # ------------------------------------------------------------------ lint
 
+def _spec_literal() -> dict[str, str]:
+    """The packaged spec's path (a checkout's or site-packages'), as lint prints it."""
+    return {str(packaged_spec()): "<spec>"}
+
+
 def test_lint_text(here: Path, snapshot: SnapshotAssertion) -> None:
     code, out, err = sc(here, "lint")
     assert code == 1
-    assert console(code, out, err) == snapshot
+    assert normalise(console(code, out, err), literal=_spec_literal()) == snapshot
     assert list(here.iterdir()) == []  # lint writes nothing
 
 
@@ -199,7 +204,13 @@ def test_lint_json_first_lines(here: Path, snapshot: SnapshotAssertion) -> None:
     code, out, err = sc(here, "lint", "--json")
     assert code == 1
     head = "".join(out.splitlines(keepends=True)[:3])
-    assert console(code, normalise(head, ISO_TIME), err) == snapshot
+    assert normalise(console(code, head, err), ISO_TIME, literal=_spec_literal()) == snapshot
+
+
+def test_lint_list_rules(here: Path, snapshot: SnapshotAssertion) -> None:
+    code, out, err = sc(here, "lint", "--list-rules")
+    assert code == 0
+    assert console(code, out, err) == snapshot
 
 
 # ------------------------------------------------------------------ drift
