@@ -186,6 +186,18 @@ def test_a_phase_that_ends_in_error_without_a_reason_fails_the_run(
     assert_reported(result, "coverage phase", "coverage", "ended in error")
 
 
+def test_an_interrupt_schemathesis_caught_is_still_an_interrupted_run(
+        run_cli: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C inside Schemathesis can end the engine with stop reason "interrupted" and no
+    Interrupted event: the run must still stop, clean up and exit 130, never 0."""
+    monkeypatch.setattr(runner, "run_engine", _fake_engine(
+        events.PhaseStarted("examples"), events.PhaseFinished("examples", "interrupted", 0.1),
+        events.EngineDone("interrupted", 0.1)))
+    result = run_cli("--phases", "examples")
+    assert result.code == 130, result.stderr[-2000:]
+    assert result.summary["run"]["stop_reason"] == "interrupted"
+
+
 def _probes(**probes: Probe) -> Registry[Probe]:
     """A probe registry holding only these."""
     registry: Registry[Probe] = Registry("probe")

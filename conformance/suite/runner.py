@@ -158,6 +158,8 @@ class _Run:
                 self._skipped(ev)
             elif isinstance(ev, events.EngineDone):
                 self.summary.stop_reason = ev.stop_reason
+                if ev.stop_reason == "interrupted":  # Ctrl-C caught inside Schemathesis
+                    raise KeyboardInterrupt
             elif isinstance(ev, events.ScenarioDone) and ev.phase == "stateful" and ev.calls:
                 self.summary.stateful_sequences += 1
             elif isinstance(ev, events.Interrupted):
