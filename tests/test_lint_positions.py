@@ -158,3 +158,15 @@ def test_two_missing_fields_are_two_findings() -> None:
     doc["info"] = {"summary": "No title, no version."}
     missing = [f for f in lint_document(doc) if rule_of(f) == "oas-required"]
     assert sorted(f.message.split("`")[1] for f in missing) == ["title", "version"]
+
+
+def test_no_false_alarm_on_local_refs_with_braces() -> None:
+    """``#/paths/~1things~1{thing_id}/...`` is no strict uri-reference; every tool reads it."""
+    from conformance.lint import lint_document
+
+    doc = clean_doc()
+    at(doc, OP)["parameters"] = [{"$ref": "#/components/parameters/thing"}]
+    doc["components"]["parameters"] = {"thing": {"$ref": f"#{OP}/x-params/0"}}
+    at(doc, OP)["x-params"] = [{"name": "thing_id", "in": "path", "required": True,
+                                "description": "Id.", "schema": {"type": "string"}}]
+    assert [f.message for f in lint_document(doc) if rule_of(f).startswith("oas-")] == []

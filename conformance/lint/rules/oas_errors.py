@@ -86,11 +86,11 @@ class _Explain:
         self.defs = [self.path[i + 1] for i in range(len(self.path) - 1)
                      if self.path[i] == "$defs"]
         self.obj = self._object_name()
-        label = spec.label(self.pointer) if self.pointer else "the document"
+        label = spec.label(self.pointer) if self.pointer else "the top of the document"
         self.at = f"{self.obj} at {label}"
 
     def issues(self) -> list[Issue]:
-        if (self.defs[-1:] and (self.defs[-1], self.keyword) in _COVERED):
+        if (self.defs[-1:] and (self.defs[-1], self.keyword) in _COVERED) or self._local_ref():
             return []
         rule = RULE_OF_KEYWORD.get(self.keyword, "oas-schema")
         where = "#oas3.1" + json_pointer(self.path)
@@ -104,6 +104,12 @@ class _Explain:
                     for key in self.detail.get("unexpected", [])
                     if self.pointer not in self.busy or not self._declared(key)]
         return [Issue(rule, self.pointer, where, _cap(self._sentence()))]
+
+    def _local_ref(self) -> bool:
+        """A local ``$ref`` that is no strict uri-reference (``#/paths/~1a~1{id}``: braces
+        unencoded, as every tool reads them); ref-unresolved checks where it points."""
+        value = self.spec.get(self.pointer)
+        return self.keyword == "format" and isinstance(value, str) and value.startswith("#")
 
     # -- naming ----------------------------------------------------------------------------
     def _object_name(self) -> str:
