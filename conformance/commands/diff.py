@@ -26,16 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
-    from conformance.reports import diff_render
     from conformance.reports.spec_diff import diff_specs
+    from conformance.reports.writers import WRITERS
 
     old = Contract.load(args.old, overlays=(), given_as="the OLD.yaml argument")
     new = Contract.load(args.new, overlays=(), given_as="the NEW.yaml argument")
     changes = diff_specs(old, new)
     if args.format == "md":
-        sys.stdout.write(diff_render.to_markdown(old, new, changes))
+        sys.stdout.write(WRITERS["diff.md"].obj(old, new, changes))
     else:
-        sys.stdout.write(diff_render.to_json(old, new, changes))
+        sys.stdout.write(WRITERS["diff.json"].obj(old, new, changes))
     if args.junit:
-        Path(args.junit).write_text(diff_render.to_junit(changes), encoding="utf-8")
+        Path(args.junit).write_text(WRITERS["diff-junit"].obj(changes), encoding="utf-8")
     return 1 if any(c.breaking for c in changes) else 0

@@ -52,10 +52,11 @@ def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
     from conformance.exchange.bodies import DEFAULT_MAX_BODY
     from conformance.exchange.recordings import load_recording
-    from conformance.reports import baseline, drift_render
+    from conformance.reports import baseline
     from conformance.reports.drift import aggregate
     from conformance.reports.inputs import load_findings
     from conformance.reports.traffic import Traffic, check_traffic
+    from conformance.reports.writers import WRITERS
 
     if args.update_baseline and not args.baseline:
         raise UserError("--update-baseline needs --baseline FILE to know which file to write",
@@ -83,11 +84,11 @@ def run(args: argparse.Namespace) -> int:
         baseline.apply(report, entries, args.baseline)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    markdown, as_json = drift_render.to_markdown(report), drift_render.to_json(report)
+    markdown, as_json = WRITERS["drift.md"].obj(report), WRITERS["drift.json"].obj(report)
     (out / "drift.md").write_text(markdown, encoding="utf-8")
     (out / "drift.json").write_text(as_json, encoding="utf-8")
     if args.junit:
-        Path(args.junit).write_text(drift_render.to_junit(report), encoding="utf-8")
+        Path(args.junit).write_text(WRITERS["drift-junit"].obj(report), encoding="utf-8")
     sys.stdout.write(markdown if args.format == "md" else as_json)
     if args.update_baseline:
         new_entries = baseline.updated(report, entries)
