@@ -17,37 +17,21 @@ new ones get ``reason: "TODO: review"``, entries no longer seen are dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import yaml
 
 from conformance.errors import UserError
-from conformance.reports.drift import DriftReport, Group
+from conformance.reports.drift import TODO_REASON, DriftReport, Entry
 
 __all__ = ["TODO_REASON", "Entry", "apply", "load", "save", "updated"]
 
-TODO_REASON = "TODO: review"
 _HEADER = """\
 # Accepted spec drift for `sinch-conformance drift --baseline`: one entry per fingerprint.
 # `drift` fails only on findings not listed here and reports entries no longer seen, so this
 # file can shrink. Replace every "TODO: review" with the reason the drift is accepted.
 """
-
-
-@dataclass(frozen=True)
-class Entry:
-    fingerprint: str
-    kind: str
-    operation_id: str
-    location: str
-    reason: str
-
-    @classmethod
-    def of(cls, group: Group, reason: str = TODO_REASON) -> Entry:
-        f = group.first
-        operation = f.operation_id or f"{f.method or '?'} {f.path_template or '?'}"
-        return cls(f.fingerprint, str(f.kind), operation, f.location, reason)
 
 
 def _entry(path: Path, i: int, raw: object) -> Entry:

@@ -19,9 +19,11 @@ from conformance.reports.traffic import REQUEST_BODY
 
 if TYPE_CHECKING:
     from conformance.contract import Contract
-    from conformance.reports.baseline import Entry
 
-__all__ = ["BUCKETS", "DriftReport", "Group", "OperationDrift", "aggregate"]
+__all__ = ["BUCKETS", "TODO_REASON", "DriftReport", "Entry", "Group", "OperationDrift",
+           "aggregate"]
+
+TODO_REASON = "TODO: review"
 
 # bucket -> (title, kinds); a kind in no bucket is a violation
 BUCKETS: dict[str, tuple[str, frozenset[Kind]]] = {
@@ -67,6 +69,21 @@ class Group:
     @property
     def is_new(self) -> bool:
         return self.gates and self.accepted_reason is None
+
+
+@dataclass(frozen=True)
+class Entry:
+    fingerprint: str
+    kind: str
+    operation_id: str
+    location: str
+    reason: str
+
+    @classmethod
+    def of(cls, group: Group, reason: str = TODO_REASON) -> Entry:
+        f = group.first
+        operation = f.operation_id or f"{f.method or '?'} {f.path_template or '?'}"
+        return cls(f.fingerprint, str(f.kind), operation, f.location, reason)
 
 
 @dataclass
