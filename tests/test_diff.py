@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.cli import main
-from conformance.contract import Contract
+from conformance.reports.diff_model import load_spec_file
 from conformance.reports.spec_diff import Change, diff_specs
 from conformance.spec_loader import DEFAULT_SPEC, load_document
 
@@ -124,8 +124,8 @@ def diff_json(tmp_path: Path, new: Path, capsys: pytest.CaptureFixture[str]
 @pytest.fixture(scope="module")
 def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Change]]:
     tmp = tmp_path_factory.mktemp("specs")
-    old = Contract.load(DEFAULT_SPEC, overlays=())
-    return {name: diff_specs(old, Contract.load(modified(tmp, *changes), overlays=()))
+    old = load_spec_file(DEFAULT_SPEC, "OLD")
+    return {name: diff_specs(old, load_spec_file(modified(tmp, *changes), "NEW"))
             for name, changes in (("breaking", BREAKING), ("mixed", MIXED))}
 
 
@@ -142,18 +142,25 @@ def test_required_field_change_is_reported_once_with_where_it_is(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, data = diff_json(tmp_path, modified(tmp_path, add_required_request_field), capsys)
     assert code == 1
-    assert data["changes"] == [{
-        "kind": "request_required_field_added", "breaking": True,
+    pointer = "/components/schemas/SendMessageRequest/properties/priority"
+    [change] = data["changes"]
+    assert change == {
+        "kind": "request_required_field_added", "grade": "major", "breaking": True,
         "operation": f"Messages_SendMessage (POST {SEND})",
         "location": "request.body/priority",
-        "message": "Request body: required field added at `/priority`."}]
+        "message": "Request body: required field added at `/priority`.",
+        "file": change["file"], "line": 1, "column": change["column"], "pointer": pointer}
+    assert change["file"].endswith("add_required_request_field.json")  # JSON: all on line 1
+    text = Path(change["file"]).read_text()
+    assert text[change["column"] - 1:].startswith('"priority"')
     assert data["new"]["version"] == "1.1" and data["old"]["hash"] != data["new"]["hash"]
 
 
 def test_non_breaking_changes_exit_zero_and_renamed_path_parameter_is_no_change(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, data = diff_json(tmp_path, modified(tmp_path, add_optional_query), capsys)
-    assert code == 0 and data["summary"] == {"breaking": 0, "non_breaking": 1}
+    assert code == 0 and data["summary"] == {"major": 0, "minor": 1, "patch": 0,
+                                             "breaking": 0, "non_breaking": 1}
     code, data = diff_json(tmp_path, modified(tmp_path, rename_path_parameter), capsys)
     assert code == 0 and data["changes"] == []
 
@@ -163,10 +170,12 @@ def test_markdown_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     new = modified(tmp_path, remove_operation)
     assert main(["diff", str(DEFAULT_SPEC), str(new), "--junit", str(junit)]) == 1
     md = capsys.readouterr().out.splitlines()
-    assert md[0] == "## Spec diff: 1 breaking, 0 non-breaking"
-    assert md[4:7] == ["### ❌ Breaking", "", "| Operation | Change | Location | Detail |"]
-    assert md[8] == ("| Messages_DeleteMessage (DELETE /v1/projects/{project_id}/messages/"
-                     "{message_id}) | operation_removed | - | The operation was removed. |")
+    assert md[0] == "## Spec diff: 1 major, 0 minor, 0 patch"
+    assert md[4:7] == ["### ❌ Major (breaking)", "",
+                       "| Operation | Change | Location | Detail | Where |"]
+    assert md[8].startswith("| Messages_DeleteMessage (DELETE /v1/projects/{project_id}/"
+                            "messages/{message_id}) | operation_removed | - | The operation "
+                            f"was removed. | {DEFAULT_SPEC}:")  # removed: in the OLD file
     case = ET.parse(junit).getroot().find("testsuite/testcase")
     assert case is not None and case.find("failure") is not None
 

@@ -8,9 +8,10 @@
 ``drift.md``        a :class:`~.drift.DriftReport` -> Markdown (:mod:`.drift_render`)
 ``drift.json``      ... -> JSON
 ``drift-junit``     ... -> JUnit XML, one case per fingerprint
-``diff.md``         two contracts and their changes -> Markdown (:mod:`.diff_render`)
+``diff.md``         two spec files and their changes -> Markdown (:mod:`.diff_render`)
 ``diff.json``       ... -> JSON
-``diff-junit``      changes -> JUnit XML, one case per change
+``diff-junit``      changes (+ the gate) -> JUnit XML, one case per change
+``diff-github``     changes (+ the gate) -> GitHub workflow annotations, one per change
 =================  ====================================================================
 
 A new format is a function in the module of its report and one line here.
@@ -46,7 +47,9 @@ WRITERS.add(drift_render.to_junit, "drift-junit", where=_REPORT,
 WRITERS.add(diff_render.to_markdown, "diff.md", where=_REPORT, doc="Spec changes as Markdown")
 WRITERS.add(diff_render.to_json, "diff.json", where=_REPORT, doc="Spec changes as JSON")
 WRITERS.add(diff_render.to_junit, "diff-junit", where=_REPORT,
-            doc="Spec changes as JUnit XML: a test case per change, failing when breaking")
+            doc="Spec changes as JUnit XML: a test case per change, failing at the gate")
+WRITERS.add(diff_render.to_github, "diff-github", where=_REPORT,
+            doc="Spec changes as GitHub workflow annotations with file, line and column")
 
 
 @dataclass(frozen=True)
