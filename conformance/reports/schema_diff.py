@@ -76,7 +76,7 @@ def _collect(spec: SpecFile, node: Any, pointer: str, out: View, depth: int) -> 
         for i, branch in enumerate(node.get(comb) or []):
             ref = branch.get("$ref") if isinstance(branch, dict) else None
             if not isinstance(ref, str):
-                ref, inline = f"#{inline}", inline + 1
+                ref, inline = f"[{inline}]", inline + 1
             out.branches.setdefault(comb, {}).setdefault(ref, (branch, f"{pointer}/{comb}/{i}"))
             if comb == "allOf":
                 _collect(spec, branch, f"{pointer}/{comb}/{i}", out, depth + 1)
@@ -172,11 +172,11 @@ class _Differ:
             more = Effect.NARROW if comb == "allOf" else Effect.WIDEN
             less = Effect.WIDEN if comb == "allOf" else Effect.NARROW
             for key in sorted(set(bo) - set(bn)):
-                if comb != "allOf" or not key.startswith("#"):
+                if comb != "allOf" or not key.startswith("["):
                     self.emit(f"{comb}_branch_removed", self.grade(less), (*path, comb), bo[key][1],
                               None, f"{comb} branch {key} removed")
             for key in sorted(set(bn) - set(bo)):
-                if comb != "allOf" or not key.startswith("#"):
+                if comb != "allOf" or not key.startswith("["):
                     self.emit(f"{comb}_branch_added", self.grade(more), (*path, comb), None,
                               bn[key][1], f"{comb} branch {key} added")
             if comb == "allOf":
