@@ -116,6 +116,8 @@ KEYWORDS: list[tuple[Any, Any, str, str, str]] = [
     ({"type": "array", "items": {**S, "maxLength": 5}},
      {"type": "array", "items": {**S, "maxLength": 3}}, "max_length_decreased", "major", "patch"),
     ({"oneOf": [S]}, {"oneOf": [S, INT]}, "oneOf_branch_added", "minor", "major"),
+    (S, {**S, "anyOf": [{"maxLength": 2}, {"minLength": 5}]}, "anyOf_added", "major", "patch"),
+    ({**S, "oneOf": [{"maxLength": 2}]}, S, "oneOf_removed", "minor", "major"),
     ({"anyOf": [A, B]}, {"anyOf": [A]}, "anyOf_branch_removed", "major", "patch"),
     ({"allOf": [A]}, {"allOf": [A, B]}, "allOf_branch_added", "major", "patch"),
     ({"oneOf": [A]}, {"oneOf": [{**A, "maxLength": 1}]}, "max_length_added", "major", "patch"),

@@ -168,21 +168,30 @@ class _Differ:
     def branches(self, vo: View, vn: View, path: tuple[str, ...]) -> None:
         for comb in ("oneOf", "anyOf", "allOf"):
             bo, bn = vo.branches.get(comb, {}), vn.branches.get(comb, {})
+            where = (*path, comb)
+            if comb != "allOf" and bool(bo) != bool(bn):  # a oneOf/anyOf where none was
+                ptr = f"{(vn if bn else vo).pointer}/{comb}"
+                self.emit(f"{comb}_{'added' if bn else 'removed'}",
+                          self.grade(Effect.NARROW if bn else Effect.WIDEN), where,
+                          None if bn else ptr, ptr if bn else None,
+                          f"{comb} {'added' if bn else 'removed'}")
+                continue
             # an allOf part adds constraints (narrows); a oneOf/anyOf branch adds values
             more = Effect.NARROW if comb == "allOf" else Effect.WIDEN
             less = Effect.WIDEN if comb == "allOf" else Effect.NARROW
             for key in sorted(set(bo) - set(bn)):
                 if comb != "allOf" or not key.startswith("["):
-                    self.emit(f"{comb}_branch_removed", self.grade(less), (*path, comb), bo[key][1],
+                    self.emit(f"{comb}_branch_removed", self.grade(less), where, bo[key][1],
                               None, f"{comb} branch {key} removed")
             for key in sorted(set(bn) - set(bo)):
                 if comb != "allOf" or not key.startswith("["):
-                    self.emit(f"{comb}_branch_added", self.grade(more), (*path, comb), None,
+                    self.emit(f"{comb}_branch_added", self.grade(more), where, None,
                               bn[key][1], f"{comb} branch {key} added")
             if comb == "allOf":
                 continue  # its parts are merged into the view
             for key in sorted(set(bo) & set(bn)):
-                self.compare([bo[key]], [bn[key]], (*path, f"{comb}:{key.rsplit('/', 1)[-1]}"))
+                self.compare([bo[key]], [bn[key]],
+                             (*path, f"{comb}:{key.rsplit('/', 1)[-1]}"))
 
 
 def diff_schema(old: SpecFile, old_node: Node, new: SpecFile, new_node: Node, *,
