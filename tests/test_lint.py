@@ -318,6 +318,8 @@ RULE_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
      "/tags/1/name"),
     ("parameter-description", lambda d: at(d, f"{OP}/parameters/0").pop("description"),
      f"{OP}/parameters/0"),
+    ("security-undefined", patch(OP, "security", [{"apiKey": []}]),
+     f"{OP}/security/0/apiKey"),
 ]
 
 
@@ -349,7 +351,7 @@ def test_rules_are_registered_in_the_order_they_run() -> None:
         "format-mismatch", "type-missing", "path-param-undeclared", "parameter-duplicate",
         "path-param-unused", "path-param-optional", "no-success-response",
         "duplicate-operation-id", "ref-sibling-ignored", "unused-component", "tag-undefined",
-        "tag-duplicate", "parameter-description", "duplicate-description",
+        "tag-duplicate", "parameter-description", "security-undefined", "duplicate-description",
         "duplicate-example", "example-status-mismatch", "duplicate-title",
         "copied-description", "description-names-other", "map-values-undefined",
         "required-mismatch", "limit-not-in-schema")

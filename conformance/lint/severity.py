@@ -18,7 +18,7 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
     **dict.fromkeys((
         "oneof-ambiguous", "required-undefined", "ref-unresolved", "schema-invalid",
         "path-param-undeclared", "oas-required", "oas-type", "oas-enum", "oas-format",
-        "oas-unknown-field", "oas-one-of", "oas-schema", "tag-duplicate",
+        "oas-unknown-field", "oas-one-of", "oas-schema", "tag-duplicate", "security-undefined",
     ), Severity.CRITICAL),
     **dict.fromkeys((
         "unused-component", "duplicate-description", "duplicate-example", "duplicate-title",

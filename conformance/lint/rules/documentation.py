@@ -1,10 +1,11 @@
 """Lint rules about what the document tells its readers: declared tags, described
-parameters.
+parameters, declared security schemes.
 
-The peers have these too: Spectral's ``operation-tag-defined``, ``openapi-tags-uniqueness``
-and ``oas3-parameter-description``, Redocly's ``operation-tag-defined`` and
-``parameter-description``. Each rule is a plain function ``rule(spec) -> Iterator[Finding]``
-registered in :data:`~conformance.lint.model.RULES`, in the order the rules run.
+The peers have these too: Spectral's ``operation-tag-defined``, ``openapi-tags-uniqueness``,
+``oas3-parameter-description`` and ``oas3-operation-security-defined``, Redocly's
+``operation-tag-defined``, ``parameter-description`` and ``security-defined``. Each rule is
+a plain function ``rule(spec) -> Iterator[Finding]`` registered in
+:data:`~conformance.lint.model.RULES`, in the order the rules run.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from conformance.findings import Finding
 from conformance.lint.model import Spec, as_dict, as_list, child, lint_rule, split_pointer
 
-__all__ = ["parameter_description", "tag_duplicate", "tag_undefined"]
+__all__ = ["parameter_description", "security_undefined", "tag_duplicate", "tag_undefined"]
 
 
 def _declared(spec: Spec) -> dict[str, str]:
@@ -77,6 +78,25 @@ def parameter_description(spec: Spec) -> Iterator[Finding]:
                 f"{str(obj.get('in')).capitalize()} parameter `{obj['name']}` {_owner(spec, ptr)} "
                 "has no description, so the docs and generated clients cannot say what it "
                 "does.")
+
+
+@lint_rule("security-undefined")
+def security_undefined(spec: Spec) -> Iterator[Finding]:
+    """A security requirement that names a scheme not in `components.securitySchemes`."""
+    schemes = as_dict(as_dict(spec.doc.get("components")).get("securitySchemes"))
+    owners = [("/security", "every operation", spec.doc.get("security"))]
+    owners += [(child(op.pointer, "security"), op.operation_id or f"{op.method.upper()} "
+                f"{op.path}", op.operation.get("security")) for op in spec.operations()]
+    for ptr, owner, requirements in owners:
+        for i, requirement in enumerate(as_list(requirements)):
+            for name in as_dict(requirement):
+                if name not in schemes:
+                    yield spec.finding(
+                        "security-undefined", child(ptr, i, name),
+                        f"The security requirement of {owner} names `{name}`, which "
+                        "`components.securitySchemes` does not declare (declared: "
+                        f"{', '.join(schemes) or 'none'}), so no client knows how to "
+                        "authenticate.", schema_path="/components/securitySchemes")
 
 
 def _owner(spec: Spec, pointer: str) -> str:
