@@ -23,7 +23,8 @@ a new ``propertyName`` is CHANGE)
 And four graded per side (request / response): ``readOnly`` added major / patch, removed
 minor / patch; ``writeOnly`` added patch / major (the field leaves responses), removed
 patch / minor; ``default`` added patch / patch, changed or removed major / patch (a client
-that omits the field gets other behaviour); ``deprecated`` patch either way.
+that omits the field gets other behaviour); ``deprecated``, ``description`` and ``title``
+patch either way.
 """
 
 from __future__ import annotations
@@ -224,6 +225,10 @@ class _Keywords:
         (o, _), (n, _) = self.get("default")
         if _text(o) != _text(n):
             self.presence("default", o, n, (patch, patch), (major, patch), (major, patch))
+        for word in ("description", "title"):  # what readers see: documentation only
+            (o, _), (n, _) = self.get(word)
+            if _text(o) != _text(n):
+                self.out(f"{word}_changed", (patch, patch), word, f"{word} changed")
 
 
 def compare_keywords(vo: View, vn: View, request: bool, path: tuple[str, ...],
