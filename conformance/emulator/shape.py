@@ -10,6 +10,9 @@
   properties with empty values): the body of a fault's fake success.
 * :func:`walk` yields ``(container, key, value, schema)`` for every property and array item
   of a document with the (resolved) schema that describes it: the fault mutators' map.
+
+``$ref`` and combinators are read through the contract core's one walker
+(:mod:`conformance.schema_walk`), in the component schemas the emulator is given.
 """
 
 from __future__ import annotations
@@ -17,43 +20,63 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from conformance.schema_walk import components_root, deref, flatten
+
 __all__ = ["Schemas", "minimal_instance", "project", "walk"]
 
-_COMBINATORS = ("allOf", "oneOf", "anyOf")
 _EMPTY = {"string": "", "array": [], "object": {}, "boolean": False, "integer": 0, "number": 0}
 
 Schemas = Mapping[str, Any]  # components/schemas of the spec
+Root = dict[str, Any]  # components_root(components): where their $refs resolve
 
 
 def resolve(schema: Any, components: Schemas) -> Any:
-    for _ in range(32):
-        if not (isinstance(schema, dict) and "$ref" in schema):
-            break
-        target = components.get(str(schema["$ref"]).rsplit("/", 1)[-1])
-        if target is None:
-            return {}
-        rest = {k: v for k, v in schema.items() if k != "$ref"}
-        schema = {**target, **rest} if rest else target
-    return schema
+    """``schema`` with its ``$ref`` chain followed (``{}`` for a ``$ref`` naming nothing)."""
+    return _resolve(components_root(components), schema)
 
 
-def parts(schema: Any, components: Schemas, depth: int = 0) -> list[dict[str, Any]]:
+def parts(schema: Any, components: Schemas) -> list[dict[str, Any]]:
     """The schema and every combinator branch under it, each resolved."""
-    schema = resolve(schema, components)
-    if not isinstance(schema, dict) or depth > 16:
-        return []
-    out = [schema]
-    for comb in _COMBINATORS:
-        for branch in schema.get(comb, []) or []:
-            out += parts(branch, components, depth + 1)
-    return out
+    return _parts(components_root(components), schema)
 
 
-def _declared(schema: Any, components: Schemas) -> tuple[dict[str, list[Any]], list[Any]]:
+def enum_values(schema: Any, components: Schemas) -> set[Any] | None:
+    """The values an enum-like schema lists (``enum``, or a string's x-enumDescriptions)."""
+    return _enum_values(components_root(components), schema)
+
+
+def project(schema: Any, doc: Any, components: Schemas) -> Any:
+    """A copy of ``doc`` without undocumented properties and unlisted enum values."""
+    out = _project(components_root(components), schema, doc, 0)
+    return doc if out is _DROP else out
+
+
+def minimal_instance(schema: Any, components: Schemas, depth: int = 0) -> Any:
+    """The smallest value ``schema`` accepts: required properties with empty values."""
+    return _minimal(components_root(components), schema, depth)
+
+
+def walk(schema: Any, doc: Any, components: Schemas, depth: int = 0
+         ) -> Iterator[tuple[dict[str, Any] | list[Any], str | int, Any, dict[str, Any]]]:
+    """Depth-first ``(container, key, value, resolved schema)`` over a document."""
+    return _walk(components_root(components), schema, doc, depth)
+
+
+# The helpers take the root the components' $refs resolve in, made once per call above.
+
+def _resolve(root: Root, schema: Any) -> Any:
+    return deref(root, schema, missing={})
+
+
+def _parts(root: Root, schema: Any) -> list[dict[str, Any]]:
+    return flatten(root, schema, missing={})
+
+
+def _declared(root: Root, schema: Any) -> tuple[dict[str, list[Any]], list[Any]]:
     """(property name -> schemas declaring it, additionalProperties schemas)."""
     declared: dict[str, list[Any]] = {}
     extra: list[Any] = []
-    for part in parts(schema, components):
+    for part in _parts(root, schema):
         for name, sub in (part.get("properties") or {}).items():
             declared.setdefault(name, []).append(sub)
         if "additionalProperties" in part:
@@ -68,10 +91,9 @@ def _one(subs: list[Any]) -> Any:
 _DROP = object()
 
 
-def enum_values(schema: Any, components: Schemas) -> set[Any] | None:
-    """The values an enum-like schema lists (``enum``, or a string's x-enumDescriptions)."""
+def _enum_values(root: Root, schema: Any) -> set[Any] | None:
     values: set[Any] = set()
-    for part in parts(schema, components):
+    for part in _parts(root, schema):
         if isinstance(part.get("enum"), list):
             values.update(v for v in part["enum"] if isinstance(v, str | int | bool))
         elif part.get("type") == "string" and isinstance(part.get("x-enumDescriptions"), dict):
@@ -79,27 +101,21 @@ def enum_values(schema: Any, components: Schemas) -> set[Any] | None:
     return values or None
 
 
-def project(schema: Any, doc: Any, components: Schemas) -> Any:
-    """A copy of ``doc`` without undocumented properties and unlisted enum values."""
-    out = _project(schema, doc, components, 0)
-    return doc if out is _DROP else out
-
-
-def _project(schema: Any, doc: Any, components: Schemas, depth: int) -> Any:
+def _project(root: Root, schema: Any, doc: Any, depth: int) -> Any:
     if depth > 64:
         return doc
     if isinstance(doc, list):
-        items = [p.get("items") for p in parts(schema, components) if "items" in p]
+        items = [p.get("items") for p in _parts(root, schema) if "items" in p]
         item = items[0] if items else {}
-        kept = (_project(item, v, components, depth + 1) for v in doc)
+        kept = (_project(root, item, v, depth + 1) for v in doc)
         return [v for v in kept if v is not _DROP]
     if not isinstance(doc, dict):
-        allowed = enum_values(schema, components) if isinstance(doc, str) else None
+        allowed = _enum_values(root, schema) if isinstance(doc, str) else None
         return _DROP if allowed is not None and doc not in allowed else doc
-    declared, extra = _declared(schema, components)
+    declared, extra = _declared(root, schema)
     if not declared and not extra:
         return dict(doc)  # a free-form object (metadata_json, schema {})
-    required = {n for p in parts(schema, components) for n in p.get("required", []) or []}
+    required = {n for p in _parts(root, schema) for n in p.get("required", []) or []}
     out: dict[str, Any] = {}
     for name, value in doc.items():
         if name in declared:
@@ -110,7 +126,7 @@ def _project(schema: Any, doc: Any, components: Schemas, depth: int) -> Any:
             sub = {}
         else:
             continue
-        kept = _project(sub, value, components, depth + 1)
+        kept = _project(root, sub, value, depth + 1)
         if kept is not _DROP:
             out[name] = kept
         elif name in required and depth > 0:
@@ -118,9 +134,8 @@ def _project(schema: Any, doc: Any, components: Schemas, depth: int) -> Any:
     return out
 
 
-def minimal_instance(schema: Any, components: Schemas, depth: int = 0) -> Any:
-    """The smallest value ``schema`` accepts: required properties with empty values."""
-    resolved = resolve(schema, components)
+def _minimal(root: Root, schema: Any, depth: int) -> Any:
+    resolved = _resolve(root, schema)
     if not isinstance(resolved, dict) or depth > 16:
         return {}
     if "enum" in resolved:
@@ -131,28 +146,27 @@ def minimal_instance(schema: Any, components: Schemas, depth: int = 0) -> Any:
     out: dict[str, Any] = {}
     properties = resolved.get("properties") or {}
     for name in resolved.get("required", []) or []:
-        out[name] = minimal_instance(properties.get(name, {}), components, depth + 1)
+        out[name] = _minimal(root, properties.get(name, {}), depth + 1)
     return out
 
 
-def walk(schema: Any, doc: Any, components: Schemas, depth: int = 0
-         ) -> Iterator[tuple[dict[str, Any] | list[Any], str | int, Any, dict[str, Any]]]:
-    """Depth-first ``(container, key, value, resolved schema)`` over a document."""
+def _walk(root: Root, schema: Any, doc: Any, depth: int
+          ) -> Iterator[tuple[dict[str, Any] | list[Any], str | int, Any, dict[str, Any]]]:
     if depth > 64:
         return
     if isinstance(doc, dict):
-        declared, _ = _declared(schema, components)
+        declared, _ = _declared(root, schema)
         for name, value in list(doc.items()):
             if name not in declared:
                 continue
-            sub = resolve(_one(declared[name]), components)
+            sub = _resolve(root, _one(declared[name]))
             yield doc, name, value, sub
-            yield from walk(sub, value, components, depth + 1)
+            yield from _walk(root, sub, value, depth + 1)
     elif isinstance(doc, list):
-        items = [p.get("items") for p in parts(schema, components) if "items" in p]
+        items = [p.get("items") for p in _parts(root, schema) if "items" in p]
         if not items:
             return
-        sub = resolve(items[0], components)
+        sub = _resolve(root, items[0])
         for i, value in enumerate(doc):
             yield doc, i, value, sub
-            yield from walk(sub, value, components, depth + 1)
+            yield from _walk(root, sub, value, depth + 1)
