@@ -3,7 +3,8 @@
 A :class:`Shape` is what one or more schemas say about a value: the properties an object may
 have (every ``allOf``/``oneOf``/``anyOf`` branch merged), the ones it must have (``required``
 of the schema and its ``allOf`` parts only), its types, its enum and its array items. Used by
-:mod:`.fields` (documented fields) and :mod:`.schema_diff` (what changed).
+:mod:`.fields` (documented fields). ``$ref`` and branches are read through the contract
+core's one walker (:mod:`conformance.schema_walk`), in the spec's whole document.
 """
 
 from __future__ import annotations
@@ -12,33 +13,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.spec_loader import resolve_pointer
+from conformance import schema_walk
+from conformance.schema_walk import Branch, branches, ref_of
 
 __all__ = ["Shape", "deref", "ref_of", "shape"]
 
-_COMBINATORS = ("allOf", "oneOf", "anyOf")
-_MAX_REFS = 32
-
-
-def ref_of(node: Any) -> str | None:
-    """The ``$ref`` of a schema node, if it is one."""
-    return node.get("$ref") if isinstance(node, dict) and isinstance(node.get("$ref"), str) \
-        else None
+_MAX_DEPTH = 32  # combinators nested in combinators
 
 
 def deref(document: Any, node: Any) -> Any:
-    """Follow a chain of local ``$ref``s; sibling keywords of a ``$ref`` win over the target's."""
-    for _ in range(_MAX_REFS):
-        ref = ref_of(node)
-        if ref is None or not ref.startswith("#"):
-            return node
-        try:
-            target = resolve_pointer(document, ref)
-        except (KeyError, IndexError, ValueError):
-            return {}
-        rest = {k: v for k, v in node.items() if k != "$ref"}
-        node = {**target, **rest} if rest and isinstance(target, dict) else target
-    return node
+    """Follow a chain of local ``$ref``s; sibling keywords of a ``$ref`` win over the target's.
+    A ``$ref`` that names nothing is an empty schema (lint reports it)."""
+    return schema_walk.deref(document, node, missing={})
 
 
 def _types(node: dict[str, Any]) -> set[str]:
@@ -72,18 +58,15 @@ class Shape:
     refs: set[str] = field(default_factory=set)  # component refs met: a recursion guard
 
 
-def _visit(document: Any, node: Any, out: Shape, certain: bool, depth: int) -> None:
-    if depth > _MAX_REFS:
-        return
-    ref = ref_of(node)
-    if ref:
-        out.refs.add(ref)
-    node = deref(document, node)
+def _add(branch: Branch, out: Shape) -> None:
+    if branch.ref:
+        out.refs.add(branch.ref)
+    node = branch.schema
     if not isinstance(node, dict):
         return
     for name, sub in (node.get("properties") or {}).items():
         out.properties.setdefault(str(name), []).append(sub)
-    if certain:
+    if branch.certain:
         out.required.update(str(r) for r in node.get("required", []) or [])
         out.types |= _types(node)
         enum = _enum(node)
@@ -93,16 +76,14 @@ def _visit(document: Any, node: Any, out: Shape, certain: bool, depth: int) -> N
         out.items.append(node["items"])
     if isinstance(node.get("additionalProperties"), dict):
         out.is_map = True
-    for comb in _COMBINATORS:
-        for branch in node.get(comb, []) or []:
-            _visit(document, branch, out, certain and comb == "allOf", depth + 1)
 
 
 def shape(document: Any, schemas: Iterable[Any]) -> Shape:
     """The merged shape of ``schemas`` (several: a property documented by several branches)."""
     out = Shape()
     for schema in schemas:
-        _visit(document, schema, out, True, 0)
+        for branch in branches(document, schema, max_depth=_MAX_DEPTH, missing={}):
+            _add(branch, out)
     if out.properties:
         out.is_map = False
     return out
