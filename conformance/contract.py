@@ -18,6 +18,7 @@ from typing import Any
 from conformance.errors import UserError
 from conformance.findings import Finding, Kind
 from conformance.router import Route, RouteMatch, Router, split_url
+from conformance.schema_walk import deref, ref_of
 from conformance.schemas import SchemaError, SchemaSet
 from conformance.spec_loader import (
     DEFAULT_OVERLAYS,
@@ -25,7 +26,6 @@ from conformance.spec_loader import (
     OverlayAction,
     apply_overlays,
     load_document,
-    resolve_pointer,
 )
 from conformance.validation import check_request, check_response
 
@@ -124,12 +124,11 @@ class Contract:
         return Contract.load()
 
     def _deref(self, node: Any) -> Any:
-        for _ in range(16):
-            if isinstance(node, dict) and "$ref" in node:
-                node = resolve_pointer(self.document, node["$ref"])
-            else:
-                break
-        return node
+        """A Reference Object replaced by what it names; KeyError when it names nothing."""
+        target = deref(self.document, node, merge=False)
+        if ref_of(target) is not None:
+            raise KeyError(ref_of(target))  # Contract.load: a broken reference, see lint
+        return target
 
     def _add_path(self, template: str, item: dict[str, Any]) -> None:
         shared = [self._deref(p) for p in item.get("parameters", []) or []]
