@@ -26,6 +26,7 @@ from conformance.spec_loader import (
     OverlayAction,
     apply_overlays,
     load_document,
+    resolve_pointer,
 )
 from conformance.validation import check_request, check_response
 
@@ -124,10 +125,13 @@ class Contract:
         return Contract.load()
 
     def _deref(self, node: Any) -> Any:
-        """A Reference Object replaced by what it names; KeyError when it names nothing."""
+        """A Reference Object replaced by what it names; KeyError when it names nothing
+        (Contract.load: a broken reference, with the tip to lint the spec)."""
         target = deref(self.document, node, merge=False)
-        if ref_of(target) is not None:
-            raise KeyError(ref_of(target))  # Contract.load: a broken reference, see lint
+        ref = ref_of(target)
+        if ref is not None:
+            resolve_pointer(self.document, ref)  # the KeyError that says what is missing
+            raise KeyError(ref)  # a cycle, or a file this document does not hold
         return target
 
     def _add_path(self, template: str, item: dict[str, Any]) -> None:
