@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.findings import json_pointer
+from conformance.schema_walk import SCHEMA_LISTS, SCHEMA_MAPS, subschemas
 
 __all__ = [
     "SCHEMA_LISTS",
@@ -32,11 +33,6 @@ __all__ = [
     "walk_schemas",
 ]
 
-SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-SCHEMA_SINGLE = ("items", "additionalProperties", "not", "if", "then", "else", "contains",
-                 "propertyNames", "unevaluatedItems", "unevaluatedProperties",
-                 "additionalItems", "contentSchema")
 _DATA = ("example", "value", "default", "enum", "const")
 
 
@@ -114,7 +110,8 @@ def _get(doc: Any, pointer: str) -> Any:
 
 
 def walk_schemas(doc: dict[str, Any], roots: list[str]) -> list[SchemaNode]:
-    """Every schema object below ``roots``, parents before children."""
+    """Every schema object below ``roots``, parents before children (each schema's own in
+    the order of :func:`conformance.schema_walk.subschemas`)."""
     out: list[SchemaNode] = []
     for root in roots:
         _walk(_get(doc, root), root, None, "root", out)
@@ -125,20 +122,8 @@ def _walk(schema: Any, ptr: str, parent: str | None, via: str, out: list[SchemaN
     if not isinstance(schema, dict):
         return
     out.append(SchemaNode(ptr, schema, parent, via))
-    for key in SCHEMA_MAPS:
-        if isinstance(schema.get(key), dict):
-            for name, sub in schema[key].items():
-                _walk(sub, child(ptr, key, name), ptr, key, out)
-    for key in SCHEMA_LISTS:
-        if isinstance(schema.get(key), list):
-            for i, sub in enumerate(schema[key]):
-                _walk(sub, child(ptr, key, i), ptr, key, out)
-    for key in SCHEMA_SINGLE:
-        if isinstance(schema.get(key), dict):
-            _walk(schema[key], child(ptr, key), ptr, key, out)
-        elif key == "items" and isinstance(schema.get(key), list):
-            for i, sub in enumerate(schema[key]):
-                _walk(sub, child(ptr, key, i), ptr, key, out)
+    for path, sub in subschemas(schema):
+        _walk(sub, child(ptr, *path), ptr, str(path[0]), out)
 
 
 def find_refs(node: Any, ptr: str = "", key: str = "") -> Iterator[tuple[str, str]]:
