@@ -37,6 +37,7 @@ from conformance.lint.walk import (
     walk_schemas,
 )
 from conformance.registry import Registry
+from conformance.schema_walk import COMBINATORS, deref_at
 
 __all__ = [
     "COMBINATORS",
@@ -57,7 +58,7 @@ __all__ = [
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-COMBINATORS = ("allOf", "anyOf", "oneOf")
+_ABSENT = object()
 _RESOURCE = "urn:sinch-conformance:lint-spec"
 
 Rule = Callable[["Spec"], Iterable[Finding]]
@@ -134,16 +135,16 @@ class Spec:
         return pointer if self.get(pointer, marker) is not marker else None
 
     def deref(self, pointer: str) -> tuple[str, Any]:
-        """Follow a chain of Reference Objects from ``pointer`` to the object they name."""
-        seen: set[str] = set()
-        node = self.get(pointer)
-        while isinstance(node, dict) and "$ref" in node and pointer not in seen:
-            seen.add(pointer)
-            target = self.ref_target(node["$ref"])
-            if target is None:
-                break
-            pointer, node = target, self.get(target)
-        return pointer, node
+        """Follow a chain of Reference Objects from ``pointer`` to the object they name
+        (its pointer and the object), with :meth:`get` as the lookup."""
+        return deref_at(self.doc, self.get(pointer), pointer, merge=False, limit=None,
+                        lookup=self._lookup)
+
+    def _lookup(self, pointer: str) -> Any:
+        node = self.get(pointer, _ABSENT)
+        if node is _ABSENT:
+            raise KeyError(pointer)
+        return node
 
     def collect(self, pointer: str, keyword: str) -> dict[str, str]:
         """Names under ``keyword`` (``properties``/``required``) of a schema, its ``$ref``
