@@ -1,20 +1,20 @@
 """Turn one request or response into Findings, using a Contract's compiled schemas.
 
 Each check is a small function; ``check_request`` and ``check_response`` run them in
-order. Findings within one message are deduplicated by fingerprint (twenty list items
-with the same undocumented field give one finding that counts them).
+order into one :class:`~conformance.message_findings.MessageFindings`, which deduplicates
+the findings of a message by fingerprint (twenty list items with the same undocumented
+field give one finding that counts them).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from conformance.findings import Finding, Kind, json_pointer, utc_now
+from conformance.findings import Finding, Kind, json_pointer
+from conformance.message_findings import MessageFindings, parse_json, schema_findings
 from conformance.router import RouteMatch, split_url
-from conformance.schemas import SchemaIssue
 
 if TYPE_CHECKING:
     from conformance.contract import Contract, Operation, Parameter
@@ -35,107 +35,6 @@ def _template_of(path: str) -> str:
         return ("{id}" if _ID_SEGMENT.match(head) else head) + colon + verb
 
     return "/".join(segment(s) for s in path.split("/"))
-
-
-def _norm(path: tuple[str | int, ...]) -> str:
-    """JSON pointer with array indices as '*', so list items share one fingerprint."""
-    return json_pointer("*" if isinstance(p, int) else p for p in path)
-
-
-class _Out:
-    """Collects findings for one message, with the operation context filled in.
-
-    Occurrences are counted by what makes a fingerprint within one message (kind,
-    location, schema path; the operation and status are the same for all), and each
-    Finding is built once, at the end: twenty list items with the same drift cost one
-    Finding, not twenty."""
-
-    def __init__(self, ctx: dict[str, Any], op: Operation | None, method: str,
-                 template: str | None, status: int | None) -> None:
-        self.ctx, self.op, self.method, self.template, self.status = ctx, op, method, \
-            template, status
-        self.items: dict[tuple[Kind, str, str], tuple[str, str]] = {}
-        self.counts: dict[tuple[Kind, str, str], int] = {}
-
-    def again(self, kind: Kind, location: str, schema_path: str) -> bool:
-        """Count one more occurrence if this finding is already made (True), so the
-        caller can skip building its message."""
-        key = (kind, location, schema_path)
-        if key in self.counts:
-            self.counts[key] += 1
-            return True
-        return False
-
-    def add(self, kind: Kind, message: str, *, location: str, instance_path: str = "",
-            schema_path: str = "") -> None:
-        if not self.again(kind, location, schema_path):
-            key = (kind, location, schema_path)
-            self.counts[key] = 1
-            self.items[key] = (message, instance_path)
-
-    def result(self) -> list[Finding]:
-        out = []
-        op_id = self.op.operation_id if self.op else None
-        now = utc_now() if self.items else ""  # one message, one moment
-        for key, (message, instance_path) in self.items.items():
-            kind, location, schema_path = key
-            n = self.counts[key]
-            out.append(Finding.make(
-                kind, message=f"{message} ({n} occurrences)" if n > 1 else message,
-                location=location, instance_path=instance_path, schema_path=schema_path,
-                operation_id=op_id, method=self.method, path_template=self.template,
-                status=self.status, timestamp=now, **self.ctx))
-        return out
-
-
-_ISSUE_KINDS: dict[str | None, Kind] = {
-    "field": Kind.UNDOCUMENTED_FIELD, "enum": Kind.UNDOCUMENTED_ENUM_VALUE,
-    "skipped": Kind.BODY_SKIPPED, "readonly": Kind.READONLY_IN_REQUEST}
-
-
-def _schema_findings(out: _Out, issues: list[SchemaIssue], side: str, base: str) -> None:
-    body_kind = Kind.REQUEST_BODY_SCHEMA if side == "request" else Kind.RESPONSE_BODY_SCHEMA
-    label = "Request" if side == "request" else "Response"
-    made: dict[tuple[Any, ...], tuple[str, str]] = {}  # list items repeat: text built once
-    for issue in issues:
-        kind = _ISSUE_KINDS.get(issue.drift, body_kind)  # drift None: a violation
-        key = (kind, issue.schema_path,
-               *["*" if isinstance(p, int) else p for p in issue.instance_path])
-        texts = made.get(key)
-        if texts is None:
-            texts = made[key] = (f"{side}.body{_norm(issue.instance_path)}",
-                                 base + json_pointer(issue.schema_path))
-        location, schema_path = texts
-        if out.again(kind, location, schema_path):
-            continue
-        pointer = json_pointer(issue.instance_path)
-        where = pointer or "/"
-        if kind is Kind.UNDOCUMENTED_FIELD:
-            message = f"{label} body has field `{where}`, which the spec does not document."
-        elif kind is Kind.UNDOCUMENTED_ENUM_VALUE:
-            message = f"{label} body at `{where}`: received {issue.message}."
-        elif kind is Kind.BODY_SKIPPED:
-            message, pointer = f"{label} body not validated: {issue.message}.", ""
-        elif kind is Kind.READONLY_IN_REQUEST:
-            message = (f"Request body sends read-only property `{where}`; the spec marks it "
-                       "readOnly, so clients must not send it.")
-        else:
-            message = f"{label} body at `{where}` violates the schema: {issue.message}."
-        out.add(kind, message, location=location, instance_path=pointer,
-                schema_path=schema_path)
-
-
-def _parse_json(out: _Out, raw: bytes, side: str) -> tuple[bool, Any]:
-    kind = Kind.REQUEST_BODY_SCHEMA if side == "request" else Kind.RESPONSE_BODY_SCHEMA
-    try:
-        return True, json.loads(raw)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        reason = ("not UTF-8" if isinstance(exc, UnicodeDecodeError)
-                  else "nested too deeply to parse" if isinstance(exc, RecursionError)
-                  else str(exc))
-        out.add(kind, f"{side.capitalize()} body is not valid JSON ({reason}); "
-                      f"received {len(raw)} bytes.", location=f"{side}.body")
-        return False, None
 
 
 # ---------------------------------------------------------------- request checks
@@ -164,7 +63,7 @@ def _coerce(param: Parameter, values: list[str]) -> tuple[bool, Any]:
         return False, None
 
 
-def _check_params(contract: Contract, out: _Out, op: Operation, match: RouteMatch,
+def _check_params(contract: Contract, out: MessageFindings, op: Operation, match: RouteMatch,
                   query: str) -> None:
     given: dict[str, list[str]] = {}
     if query:
@@ -213,7 +112,7 @@ def _check_params(contract: Contract, out: _Out, op: Operation, match: RouteMatc
                         f"documented for {op.operation_id}.", location=f"request.query.{name}")
 
 
-def _check_request_body(contract: Contract, out: _Out, op: Operation,
+def _check_request_body(contract: Contract, out: MessageFindings, op: Operation,
                         headers: dict[str, str], body: bytes) -> None:
     if not body.strip():
         if op.request_required:
@@ -233,12 +132,12 @@ def _check_request_body(contract: Contract, out: _Out, op: Operation,
         if "json" not in mt:
             return
         mt = next(iter(op.request_content))
-    ok, doc = _parse_json(out, body, "request")
+    ok, doc = parse_json(out, body, "request")
     if not ok:
         return
     pointer = f"{op.pointer}/requestBody/content/{mt.replace('/', '~1')}/schema"
     compiled = contract.schemas.get(pointer, op.request_content[mt], request=True)
-    _schema_findings(out, compiled.issues(doc), "request", pointer)
+    schema_findings(out, compiled.issues(doc), "request", pointer)
 
 
 def check_request(contract: Contract, match: RouteMatch | None, method: str, url: str,
@@ -246,13 +145,13 @@ def check_request(contract: Contract, match: RouteMatch | None, method: str, url
     path, query = split_url(url)
     if match is None or match.route is None:
         template = match.path_template if match else _template_of(path)
-        out = _Out(ctx, None, method.upper(), template, None)
+        out = MessageFindings(ctx, None, method.upper(), template, None)
         documented = f"; documented methods: {', '.join(match.methods)}" if match else ""
         out.add(Kind.OPERATION_UNDOCUMENTED, f"{method.upper()} {path} matches no operation "
                 f"of the spec{documented}.", location="request.path")
         return out.result()
     op = contract.operations[match.route.operation_id]
-    out = _Out(ctx, op, op.method, op.path_template, None)
+    out = MessageFindings(ctx, op, op.method, op.path_template, None)
     _check_params(contract, out, op, match, query)
     _check_request_body(contract, out, op, headers, body)
     return out.result()
@@ -262,7 +161,7 @@ def check_request(contract: Contract, match: RouteMatch | None, method: str, url
 
 def check_response(contract: Contract, op: Operation, status: int, headers: dict[str, str],
                    body: bytes, ctx: dict[str, Any]) -> list[Finding]:
-    out = _Out(ctx, op, op.method, op.path_template, status)
+    out = MessageFindings(ctx, op, op.method, op.path_template, status)
     documented = op.response_for(status)
     if documented is None:
         known = ", ".join(op.responses)
@@ -300,9 +199,9 @@ def check_response(contract: Contract, op: Operation, status: int, headers: dict
             out.add(Kind.RESPONSE_BODY_SCHEMA, f"Response body is empty; documented: a "
                     f"{schema_key} body.", location="response.body")
         return out.result()
-    ok, doc = _parse_json(out, body, "response")
+    ok, doc = parse_json(out, body, "response")
     if ok:
         pointer = f"{op.pointer}/responses/{key}/content/{schema_key.replace('/', '~1')}/schema"
         compiled = contract.schemas.get(pointer, schema, request=False)
-        _schema_findings(out, compiled.issues(doc), "response", pointer)
+        schema_findings(out, compiled.issues(doc), "response", pointer)
     return out.result()
