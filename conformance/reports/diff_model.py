@@ -30,7 +30,8 @@ from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Any
 
-from conformance.spec_loader import Positions, load_document_with_positions, resolve_pointer
+from conformance.schema_walk import deref_at
+from conformance.spec_loader import Positions, load_document_with_positions
 
 __all__ = ["Change", "Effect", "Grade", "SpecFile", "graded", "load_spec_file"]
 
@@ -122,19 +123,10 @@ class SpecFile:
         return self.positions.get(pointer, (1, 1))
 
     def deref(self, node: Any, pointer: str) -> tuple[Any, str]:
-        """Follow local ``$ref``s: the node and its pointer (``{}`` for a broken one)."""
-        for _ in range(32):
-            ref = node.get("$ref") if isinstance(node, dict) else None
-            if not isinstance(ref, str) or not ref.startswith("#"):
-                break
-            try:
-                target = resolve_pointer(self.document, ref)
-            except (KeyError, IndexError, ValueError):
-                return {}, pointer  # lint reports a broken $ref; here it is an empty schema
-            rest = {k: v for k, v in node.items() if k != "$ref"}
-            node = {**target, **rest} if rest and isinstance(target, dict) else target
-            pointer = ref[1:]
-        return node, pointer
+        """Follow local ``$ref``s (:func:`conformance.schema_walk.deref_at`): the node and
+        its pointer; a broken one is an empty schema (lint reports it)."""
+        at, target = deref_at(self.document, node, pointer, missing={})
+        return target, at
 
 
 def load_spec_file(path: str | Path, given_as: str) -> SpecFile:
