@@ -22,7 +22,7 @@ from conformance.errors import UserError
 from conformance.findings import Finding, Kind, Source, json_pointer
 from conformance.lint.severity import default_severity
 from conformance.lint.walk import (
-    Operation,
+    OperationNode,
     SchemaNode,
     as_dict,
     as_list,
@@ -42,7 +42,7 @@ from conformance.schema_walk import COMBINATORS, deref_at
 __all__ = [
     "COMBINATORS",
     "HTTP_METHODS",
-    "Operation",
+    "OperationNode",
     "RULES",
     "Rule",
     "SchemaNode",
@@ -186,14 +186,14 @@ class Spec:
         """Every ``$ref`` as (pointer of the object holding it, the reference string)."""
         return self._refs
 
-    def operations(self) -> list[Operation]:
+    def operations(self) -> list[OperationNode]:
         ops = []
         for path, item in as_dict(self.doc.get("paths")).items():
             if not isinstance(item, dict):
                 continue
             for method in HTTP_METHODS:
                 if isinstance(item.get(method), dict):
-                    ops.append(Operation(path, method, child("/paths", path, method),
+                    ops.append(OperationNode(path, method, child("/paths", path, method),
                                          item[method]))
         return ops
 
@@ -251,12 +251,12 @@ class Spec:
             return f"{op.operation_id or op.method.upper() + ' ' + op.path} {rest}".strip()
         return pointer or "the document"
 
-    def operation_at(self, pointer: str) -> Operation | None:
+    def operation_at(self, pointer: str) -> OperationNode | None:
         parts = split_pointer(pointer)
         if len(parts) >= 3 and parts[0] == "paths" and parts[2] in HTTP_METHODS:
             op = self.get(child("/paths", parts[1], parts[2]))
             if isinstance(op, dict):
-                return Operation(parts[1], parts[2], child("/paths", parts[1], parts[2]), op)
+                return OperationNode(parts[1], parts[2], child("/paths", parts[1], parts[2]), op)
         return None
 
     def finding(self, rule: str, location: str, message: str, *, schema_path: str = "",

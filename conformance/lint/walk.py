@@ -17,7 +17,7 @@ from conformance.schema_walk import SCHEMA_LISTS, SCHEMA_MAPS, subschemas
 
 __all__ = [
     "SCHEMA_LISTS",
-    "Operation",
+    "OperationNode",
     "as_dict",
     "as_list",
     "SCHEMA_MAPS",
@@ -145,7 +145,10 @@ def find_refs(node: Any, ptr: str = "", key: str = "") -> Iterator[tuple[str, st
 
 
 @dataclass(frozen=True)
-class Operation:
+class OperationNode:
+    """An Operation Object where it sits in the document (lint reads the raw document; the
+    contract's compiled operation is :class:`conformance.contract.Operation`)."""
+
     path: str
     method: str
     pointer: str

@@ -14,7 +14,7 @@ from typing import Any
 from conformance.findings import Finding
 from conformance.lint.model import (
     HTTP_METHODS,
-    Operation,
+    OperationNode,
     Spec,
     as_dict,
     as_list,
@@ -135,7 +135,7 @@ def no_success_response(spec: Spec) -> Iterator[Finding]:
 @lint_rule("duplicate-operation-id")
 def duplicate_operation_id(spec: Spec) -> Iterator[Finding]:
     """Two operations with the same operationId."""
-    first: dict[str, Operation] = {}
+    first: dict[str, OperationNode] = {}
     for op in spec.operations():
         if op.operation_id is None:
             continue
