@@ -101,7 +101,8 @@ def test_junit_goes_where_asked_and_needs_a_summary(run_dir: Path) -> None:
 
 def test_writers_are_registered_one_per_format() -> None:
     assert WRITERS.names() == ("allure-results", "junit", "drift.md", "drift.json",
-                               "drift-junit", "diff.md", "diff.json", "diff-junit")
+                               "drift-junit", "diff.md", "diff.json", "diff-junit",
+                               "diff-github")
     assert all(e.where == {"report"} and not e.kinds and e.doc for e in WRITERS)
     assert [e.name for e in WRITERS.running_in("report")] == list(WRITERS.names())
 
