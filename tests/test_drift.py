@@ -190,6 +190,8 @@ def test_checks_that_did_not_run_never_gate(tmp_path: Path) -> None:
     (["--update-baseline"], "--update-baseline needs --baseline"),
     (["--baseline", "{missing}"], "does not exist"),
     (["--baseline", "{bad}"], "has no reason"),
+    (["--baseline", "{dir}"], "is not a readable YAML file"),
+    (["--baseline", "{noentries}"], "has no 'entries' list"),
     (["{nothar}"], "so it is not a HAR document"),
 ])
 def test_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
@@ -198,8 +200,10 @@ def test_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: l
     bad.write_text("entries:\n  - fingerprint: abc\n")
     nothar = tmp_path / "x.har"
     nothar.write_text("{}")
+    noentries = tmp_path / "noentries.yaml"
+    noentries.write_text("entries: 3\n")
     paths = {"{missing}": str(tmp_path / "nope.yaml"), "{bad}": str(bad),
-             "{nothar}": str(nothar)}
+             "{nothar}": str(nothar), "{dir}": str(tmp_path), "{noentries}": str(noentries)}
     argv = [paths.get(a, a) for a in args]
     assert main(["drift", "--findings", str(tmp_path), *argv]) == 2
     assert message in capsys.readouterr().err

@@ -19,21 +19,22 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
-
-from conformance.errors import UserError
+from conformance.accepted import TODO_REASON, FileKind, load_entries, save_entries
 from conformance.findings import Finding
 
 __all__ = ["DEFAULT_IGNORE_FILE", "TODO_REASON", "Accepted", "Sorted", "load_ignore",
            "save_ignore", "sort_out", "updated"]
 
 DEFAULT_IGNORE_FILE = ".sinch-lint-ignore.yaml"
-TODO_REASON = "TODO: review"
-_HEADER = """\
+_KIND = FileKind(
+    file="the ignore file", entry_of="the ignore file", accepted="finding",
+    update_flag="--update-ignore", path_flag="--ignore-file",
+    missing_tip="create it with --update-ignore, or check --ignore-file",
+    header="""\
 # Accepted findings of `sinch-conformance lint`: one entry per fingerprint. lint does not
 # fail on these and reports entries no longer found, so this file can shrink. Replace every
 # "TODO: review" with the reason the finding is accepted; `lint --update-ignore` rewrites it.
-"""
+""")
 
 
 @dataclass(frozen=True)
@@ -58,35 +59,11 @@ class Sorted:
     stale: list[Accepted] = field(default_factory=list)  # entries that matched nothing
 
 
-def _entry(path: Path, i: int, raw: object) -> Accepted:
-    if not isinstance(raw, dict) or not raw.get("fingerprint"):
-        raise UserError(f"entry {i + 1} of the ignore file {path} has no fingerprint",
-                        tip="each entry needs at least 'fingerprint' and 'reason'")
-    if not str(raw.get("reason") or "").strip():
-        raise UserError(f"entry {i + 1} of the ignore file {path} ({raw['fingerprint']}) has "
-                        "no reason", tip="say in 'reason' why this finding is accepted")
-    return Accepted(str(raw["fingerprint"]), str(raw.get("rule", "")),
-                    str(raw.get("location", "")), str(raw["reason"]))
-
-
 def load_ignore(path: str | Path, *, missing_ok: bool = False) -> list[Accepted]:
     """The entries of an ignore file (a missing file is empty when ``missing_ok``)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if missing_ok:
-            return []
-        raise UserError(f"the ignore file {path} does not exist",
-                        tip="create it with --update-ignore, or check --ignore-file") from None
-    except (yaml.YAMLError, UnicodeDecodeError, IsADirectoryError):
-        raise UserError(f"the ignore file {path} is not a readable YAML file",
-                        tip="fix the file or regenerate it with --update-ignore") from None
-    entries = (data or {}).get("entries") if isinstance(data, dict | None) else None
-    if not isinstance(entries, list | None):
-        raise UserError(f"the ignore file {path} has no 'entries' list",
-                        tip="regenerate it with --update-ignore")
-    return [_entry(path, i, raw) for i, raw in enumerate(entries or [])]
+    return [Accepted(str(raw["fingerprint"]), str(raw.get("rule", "")),
+                     str(raw.get("location", "")), str(raw["reason"]))
+            for raw in load_entries(_KIND, path, missing_ok=missing_ok)]
 
 
 def sort_out(findings: Iterable[Finding], entries: Iterable[Accepted]) -> Sorted:
@@ -114,12 +91,4 @@ def updated(findings: Iterable[Finding], entries: Iterable[Accepted]) -> list[Ac
 
 def save_ignore(path: str | Path, entries: list[Accepted]) -> None:
     """Write the ignore file (and its folder when missing)."""
-    path = Path(path)
-    body = yaml.safe_dump({"entries": [asdict(e) for e in entries]}, sort_keys=False,
-                          allow_unicode=True, width=100)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_HEADER + body, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"the ignore file {path} cannot be written ({exc.strerror or exc})",
-                        tip="give a writable path with --ignore-file") from None
+    save_entries(_KIND, path, [asdict(e) for e in entries])

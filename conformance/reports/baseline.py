@@ -20,50 +20,28 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
-import yaml
-
-from conformance.errors import UserError
+from conformance.accepted import FileKind, load_entries, save_entries
 from conformance.reports.drift import TODO_REASON, DriftReport, Entry
 
 __all__ = ["TODO_REASON", "Entry", "apply", "load", "save", "updated"]
 
-_HEADER = """\
+_KIND = FileKind(
+    file="the baseline file", entry_of="the baseline", accepted="drift",
+    update_flag="--update-baseline", path_flag="--baseline",
+    missing_tip="create it with --update-baseline, or drop --baseline",
+    header="""\
 # Accepted spec drift for `sinch-conformance drift --baseline`: one entry per fingerprint.
 # `drift` fails only on findings not listed here and reports entries no longer seen, so this
 # file can shrink. Replace every "TODO: review" with the reason the drift is accepted.
-"""
-
-
-def _entry(path: Path, i: int, raw: object) -> Entry:
-    if not isinstance(raw, dict) or not raw.get("fingerprint"):
-        raise UserError(f"entry {i + 1} of the baseline {path} has no fingerprint",
-                        tip="each entry needs at least 'fingerprint' and 'reason'")
-    if not str(raw.get("reason") or "").strip():
-        raise UserError(f"entry {i + 1} of the baseline {path} ({raw['fingerprint']}) has no "
-                        "reason", tip="say in 'reason' why this drift is accepted")
-    return Entry(str(raw["fingerprint"]), str(raw.get("kind", "")),
-                 str(raw.get("operation_id", "")), str(raw.get("location", "")),
-                 str(raw["reason"]))
+""")
 
 
 def load(path: str | Path, *, missing_ok: bool = False) -> list[Entry]:
     """The entries of a baseline file (a missing file is empty when ``missing_ok``)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        if missing_ok:
-            return []
-        raise UserError(f"the baseline file {path} does not exist",
-                        tip="create it with --update-baseline, or drop --baseline") from None
-    except (yaml.YAMLError, UnicodeDecodeError):
-        raise UserError(f"the baseline file {path} is not valid YAML",
-                        tip="fix the file or regenerate it with --update-baseline") from None
-    entries = (data or {}).get("entries") if isinstance(data, dict | None) else None
-    if not isinstance(entries, list | None):
-        raise UserError(f"the baseline file {path} has no 'entries' list",
-                        tip="see drift-baseline.yaml at the repository root for the format")
-    return [_entry(path, i, raw) for i, raw in enumerate(entries or [])]
+    return [Entry(str(raw["fingerprint"]), str(raw.get("kind", "")),
+                  str(raw.get("operation_id", "")), str(raw.get("location", "")),
+                  str(raw["reason"]))
+            for raw in load_entries(_KIND, path, missing_ok=missing_ok)]
 
 
 def apply(report: DriftReport, entries: Iterable[Entry], source: str) -> None:
@@ -88,6 +66,5 @@ def updated(report: DriftReport, entries: Iterable[Entry]) -> list[Entry]:
 
 
 def save(path: str | Path, entries: list[Entry]) -> None:
-    body = yaml.safe_dump({"entries": [asdict(e) for e in entries]}, sort_keys=False,
-                          allow_unicode=True, width=100)
-    Path(path).write_text(_HEADER + body, encoding="utf-8")
+    """Write the baseline (and its folder when missing)."""
+    save_entries(_KIND, path, [asdict(e) for e in entries])
