@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import platform
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
 from conformance import __version__
-from conformance.errors import EXIT_USER_ERROR, UserError
+from conformance.errors import EXIT_USER_ERROR, UserError, exit_code
 
 __all__ = ["COMMANDS", "build_parser", "main", "missing_package", "version_text"]
 
@@ -32,8 +31,6 @@ COMMANDS: dict[str, str] = {
     "drift": "Compare findings with the spec and a baseline; fail on new drift.",
     "diff": "Compare two versions of the spec and list what changed.",
 }
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
 
 
 # import name -> the distribution pip installs it from, where the two differ
@@ -136,15 +133,4 @@ def _dispatch(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sinch-conformance``; returns the process exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        return _dispatch(args)
-    except UserError as exc:
-        print(exc.render(), file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:  # `sinch-conformance lint --json | head`: the reader left
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the exit flush does not fail again
-        return EXIT_BROKEN_PIPE
+    return exit_code(lambda: _dispatch(args))

@@ -10,10 +10,17 @@ found.
 
 from __future__ import annotations
 
-__all__ = ["EXIT_RUN_FAILED", "EXIT_USER_ERROR", "UserError"]
+import os
+import sys
+from collections.abc import Callable
+
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "EXIT_RUN_FAILED", "EXIT_USER_ERROR",
+           "UserError", "exit_code"]
 
 EXIT_USER_ERROR = 2
 EXIT_RUN_FAILED = 3  # the run itself failed: an internal error, not a finding
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a command killed by it
 
 
 class UserError(Exception):
@@ -33,3 +40,21 @@ class UserError(Exception):
         if self.tip:
             lines.append(f"tip: {self.tip}")
         return "\n".join(lines)
+
+
+def exit_code(call: Callable[[], int]) -> int:
+    """Run a program's body and turn what ends it into its exit code: a ``UserError`` is
+    its two lines on stderr and 2, Ctrl-C is "interrupted" and 130, a reader that closed the
+    pipe (``... | head``) is 141, never a traceback."""
+    try:
+        return call()
+    except UserError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit flush does not fail again
+        return EXIT_BROKEN_PIPE

@@ -19,11 +19,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import EXIT_RUN_FAILED, EXIT_USER_ERROR, UserError
+from conformance.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USER_ERROR, UserError
 
 __all__ = ["add_arguments", "run"]
 
-EXIT_INTERRUPTED = 130
 READ_ONLY = "read-only run"
 
 

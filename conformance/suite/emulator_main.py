@@ -17,11 +17,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from conformance.errors import EXIT_USER_ERROR, UserError
+from conformance.errors import UserError, exit_code
 
 __all__ = ["main"]
-
-EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,14 +60,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        return _serve(args)
-    except UserError as exc:
-        print(exc.render(), file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    return exit_code(lambda: _serve(args))
 
 
 if __name__ == "__main__":
