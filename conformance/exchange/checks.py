@@ -231,9 +231,10 @@ def check_exchange(ctx: CheckContext, ex: Exchange,
             findings.append(_check_failed(ctx, ex, entry.name, side, exc, secrets))
     if not findings:
         return findings
-    secrets = _secrets(ctx, ex) if secrets is None else secrets
-    if known is not None and all(known(f.fingerprint) for f in findings):
+    fresh = [known is None or not known(f.fingerprint) for f in findings]
+    if not any(fresh):  # every one was reported already, with its evidence
         return findings
+    secrets = _secrets(ctx, ex) if secrets is None else secrets
     try:
         evidence = evidence_for(ex, secrets)
     except Exception as exc:  # noqa: BLE001 - evidence is a courtesy, findings must survive
@@ -241,4 +242,4 @@ def check_exchange(ctx: CheckContext, ex: Exchange,
                     type(exc).__name__)
         evidence = {"request": {"method": ex.method, "url": redact_url(ex.url)}}
     return [dataclasses.replace(f, message=redact_text(f.message, secrets), evidence=evidence)
-            if known is None or not known(f.fingerprint) else f for f in findings]
+            if new else f for f, new in zip(findings, fresh, strict=True)]

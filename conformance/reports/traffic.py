@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from conformance.exchange.checks import CheckContext, check_exchange
+from conformance.exchange.checks import CheckContext, check_exchange, operation_of
 from conformance.exchange.model import Exchange
 from conformance.findings import Finding
 from conformance.reports.fields import used_fields
@@ -76,7 +76,8 @@ def check_traffic(contract: Contract, exchanges: Iterable[Exchange], *, run_id: 
     ctx = CheckContext(contract, "replay", run_id, base_path)
     for x in exchanges:
         traffic.findings.extend(check_exchange(ctx, x))
-        op = contract.operation_for(x.method, x.url, base_path)
+        op_id = operation_of(ctx, x)[0]  # routed once: the checks' cached match
+        op = contract.operations.get(op_id) if op_id else None
         if op is not None:
             traffic.calls[op.operation_id] = traffic.calls.get(op.operation_id, 0) + 1
             _record_used(contract, traffic, op, x)
