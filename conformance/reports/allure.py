@@ -1,4 +1,6 @@
-"""Findings -> Allure 2 result files: one result per (source, fingerprint).
+"""Findings -> Allure 2 results, as allure-python-commons models (``TestResult`` and its
+``Label``, ``Parameter``, ``Attachment``, ``StatusDetails``): one result per (source,
+fingerprint). :mod:`.allure_files` writes them with the library's file logger.
 
 Status: a violation is ``failed`` (the API or the client breaks the contract); drift and
 findings we could not check are ``broken`` (the spec and the traffic disagree, or the check
@@ -7,51 +9,67 @@ which ``categories.json`` (see :mod:`.allure_meta`) matches. Operations the suit
 without any finding become ``passed`` results, operations it never called ``skipped``.
 The suite's internal errors (``run.errors`` of its summary: the run itself failed) are
 ``broken`` with the prefix ``[run error]``: on the operation they happened at (which then
-never shows as passing), or as a result of their own when they are tied to none.
-
-Labels: ``epic`` = source, ``feature`` = the operation's first tag, ``story`` = the operation,
-so Allure's Behaviors tab groups by source, tag and operation; ``parentSuite``/``suite``/
-``subSuite`` mirror them for the Suites tab. ``historyId`` is derived from source and
-fingerprint, so the same finding forms one history line across nightly runs.
+never shows as passing), or as a result of their own when they are tied to none. Labels and
+history ids come from :mod:`.allure_labels`, the same ones every writer of ours uses.
 
 Nothing here reads the clock: a finding's result takes its times from the findings, an
 operation's from the run's ``started_at``/``finished_at`` in the summary (``now`` only when an
-older summary has none), so the same findings and summary give the same files.
+older summary has none), and every uuid derives from the history id and the run, so the same
+findings and summary give the same files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from allure_commons.model2 import (
+    ATTACHMENT_PATTERN,
+    Attachment,
+    Parameter,
+    Status,
+    StatusDetails,
+    TestResult,
+)
+
 from conformance.findings import Finding
+from conformance.reports.allure_labels import (
+    NOT_CHECKED,
+    RUN_ERROR,
+    feature_of,
+    finding_history_id,
+    finding_labels,
+    finding_status,
+    finding_status_message,
+    history_id,
+    labels,
+    operation_history_id,
+    run_error_history_id,
+    story_of,
+)
 
 if TYPE_CHECKING:
     from conformance.contract import Contract
 
-__all__ = ["MANIFEST", "RUN_ERROR", "ResultSet", "build_results", "write_results"]
+__all__ = ["RUN_ERROR", "ResultSet", "build_results"]
 
-MANIFEST = ".sinch-conformance-files"  # files we wrote last time, removed before writing
 _NS = uuid.UUID("6f1c2a52-3f0e-4b8e-9a55-5c1d3e2b7a10")
-_NOT_CHECKED = "not checked"
-RUN_ERROR = "run error"  # status message prefix of the suite's internal errors
+_FINISHED = "finished"
 
 
 @dataclass
 class ResultSet:
-    """Allure result dicts and the attachment files they reference (name -> bytes)."""
+    """Allure results and the attachment files they reference (name -> bytes)."""
 
-    results: list[dict[str, Any]]
+    results: list[TestResult]
     attachments: dict[str, bytes]
 
     def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r["status"] == status)
+        return sum(1 for r in self.results if r.status == status)
 
 
 def _millis(timestamp: str) -> int:
@@ -61,32 +79,8 @@ def _millis(timestamp: str) -> int:
         return 0
 
 
-def _stable_id(*parts: str) -> str:
-    return hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
-
-
-def _status(finding: Finding) -> str:
-    return "broken" if finding.is_drift or finding.category == _NOT_CHECKED else "failed"
-
-
-def _feature(contract: Contract | None, operation_id: str | None) -> str:
-    if not operation_id:
-        return "Undocumented operations"
-    op = contract.operations.get(operation_id) if contract else None
-    return op.tags[0] if op and op.tags else "Untagged"
-
-
-def _story(finding: Finding) -> str:
-    return finding.operation_id or f"{finding.method or '?'} {finding.path_template or '?'}"
-
-
-def _labels(epic: str, feature: str, story: str, severity: str, tags: Iterable[str]
-            ) -> list[dict[str, str]]:
-    pairs = [("epic", epic), ("feature", feature), ("story", story), ("severity", severity),
-             ("parentSuite", epic), ("suite", feature), ("subSuite", story),
-             ("framework", "sinch-conformance"), ("language", "python")]
-    pairs += [("tag", t) for t in dict.fromkeys(tags)]
-    return [{"name": n, "value": v} for n, v in pairs]
+def _uuid(key: str, run_id: str, start: int) -> str:
+    return str(uuid.uuid5(_NS, f"{key}:{run_id}:{start}"))
 
 
 class _Attach:
@@ -95,18 +89,18 @@ class _Attach:
     def __init__(self, store: dict[str, bytes]) -> None:
         self.store = store
 
-    def add(self, key: str, name: str, data: Any, media: str) -> dict[str, str]:
+    def add(self, key: str, name: str, data: Any, media: str) -> Attachment:
         ext = "json" if media == "application/json" else "txt"
-        source = f"{_stable_id(key, name)}-attachment.{ext}"
+        source = ATTACHMENT_PATTERN.format(prefix=history_id(key, name), ext=ext)
         if media == "application/json":
             raw = json.dumps(data, indent=2, ensure_ascii=False, default=str)
         else:
             raw = str(data)
         self.store[source] = raw.encode("utf-8")
-        return {"name": name, "source": source, "type": media}
+        return Attachment(name=name, source=source, type=media)
 
 
-def _attachments(key: str, finding: Finding, count: int, attach: _Attach) -> list[dict[str, str]]:
+def _attachments(key: str, finding: Finding, count: int, attach: _Attach) -> list[Attachment]:
     evidence = finding.evidence
     out = []
     for part in ("request", "response"):
@@ -119,11 +113,15 @@ def _attachments(key: str, finding: Finding, count: int, attach: _Attach) -> lis
     return out
 
 
+def _parameters(pairs: Iterable[tuple[str, object]]) -> list[Parameter]:
+    return [Parameter(name=n, value=str(v)) for n, v in pairs if v not in (None, "")]
+
+
 def _finding_result(group: list[Finding], contract: Contract | None, attach: _Attach
-                    ) -> dict[str, Any]:
+                    ) -> TestResult:
     f = group[0]
-    key = _stable_id(f.source, f.fingerprint)
-    story = _story(f)
+    key = finding_history_id(f)
+    story = story_of(f)
     where = f" at {f.location}" if f.location else ""
     status_part = f" ({f.status})" if f.status is not None else ""
     trace = f.describe() + f"\n\nfingerprint: {f.fingerprint}\nseen {len(group)} time(s)"
@@ -131,24 +129,15 @@ def _finding_result(group: list[Finding], contract: Contract | None, attach: _At
               ("location", f.location), ("target", f.target), ("fingerprint", f.fingerprint),
               ("occurrences", len(group))]
     start = min(_millis(x.timestamp) for x in group)
-    return {
-        "uuid": str(uuid.uuid5(_NS, f"{key}:{f.run_id}:{start}")),
-        "historyId": key,
-        "testCaseId": key,
-        "name": f"{f.title}: {story}{status_part}{where}",
-        "fullName": f"{f.source}.{story}.{f.kind}.{f.location or '-'}",
-        "status": _status(f),
-        "statusDetails": {"message": f"[{f.category}] {f.title}: {f.message}", "trace": trace},
-        "stage": "finished",
-        "description": f.message,
-        "labels": _labels(f.source, _feature(contract, f.operation_id), story, str(f.severity),
-                          [f.category, str(f.kind), *(["drift"] if f.is_drift else [])]),
-        "parameters": [{"name": n, "value": str(v)} for n, v in params if v not in (None, "")],
-        "attachments": _attachments(key, f, len(group), attach),
-        "links": [],
-        "start": start,
-        "stop": max(_millis(x.timestamp) for x in group),
-    }
+    return TestResult(
+        uuid=_uuid(key, str(f.run_id), start), historyId=key, testCaseId=key,
+        name=f"{f.title}: {story}{status_part}{where}",
+        fullName=f"{f.source}.{story}.{f.kind}.{f.location or '-'}",
+        status=finding_status(f),
+        statusDetails=StatusDetails(message=finding_status_message(f), trace=trace),
+        stage=_FINISHED, description=f.message, labels=finding_labels(f, contract),
+        parameters=_parameters(params), attachments=_attachments(key, f, len(group), attach),
+        start=start, stop=max(_millis(x.timestamp) for x in group))
 
 
 def _error_lines(errors: list[Mapping[str, Any]]) -> str:
@@ -171,49 +160,53 @@ class _Span:
         stop = _millis(str(run.get("finished_at") or "")) or start
         return cls(start, max(start, stop), str(run.get("run_id") or ""))
 
-    def uuid(self, key: str) -> str:
-        return str(uuid.uuid5(_NS, f"{key}:{self.run_id}:{self.start}"))
+    def result(self, key: str, **fields: Any) -> TestResult:
+        """A finished result of the run with history id ``key``."""
+        return TestResult(uuid=_uuid(key, self.run_id, self.start), historyId=key,
+                          testCaseId=key, stage=_FINISHED, start=self.start, stop=self.stop,
+                          **fields)
 
 
 def _operation_result(operation_id: str, info: Mapping[str, Any], contract: Contract | None,
-                      span: _Span, errors: list[Mapping[str, Any]]) -> dict[str, Any]:
-    key = _stable_id("suite", "operation", operation_id)
+                      span: _Span, errors: list[Mapping[str, Any]]) -> TestResult:
     calls = int(info.get("calls", 0) or 0)
-    status = "broken" if errors else "passed" if calls else "skipped"
-    message = (f"{operation_id}: {calls} call(s), no finding." if calls
-               else f"{operation_id} was not exercised in this run.")
-    details: dict[str, str] = {"message": message}
+    status = Status.BROKEN if errors else Status.PASSED if calls else Status.SKIPPED
+    details = StatusDetails(message=f"{operation_id}: {calls} call(s), no finding." if calls
+                            else f"{operation_id} was not exercised in this run.")
     if errors:
-        details = {"message": f"[{RUN_ERROR}] {operation_id}: {len(errors)} internal "
-                              f"error(s), so it was not fully tested ({calls} call(s)).",
-                   "trace": _error_lines(errors)}
-    return {
-        "uuid": span.uuid(key), "historyId": key, "testCaseId": key,
-        "name": f"{operation_id} conforms to the spec", "fullName": f"suite.{operation_id}",
-        "status": status, "statusDetails": details, "stage": "finished",
-        "labels": _labels("suite", _feature(contract, operation_id), operation_id, "normal",
-                          [RUN_ERROR] if errors else
-                          ["conforms" if calls else "not exercised"]),
-        "parameters": [{"name": "calls", "value": str(calls)}], "attachments": [], "links": [],
-        "start": span.start, "stop": span.stop,
-    }
+        details = StatusDetails(
+            message=f"[{RUN_ERROR}] {operation_id}: {len(errors)} internal error(s), so it "
+                    f"was not fully tested ({calls} call(s)).", trace=_error_lines(errors))
+    tags = [RUN_ERROR] if errors else ["conforms" if calls else "not exercised"]
+    return span.result(
+        operation_history_id(operation_id), name=f"{operation_id} conforms to the spec",
+        fullName=f"suite.{operation_id}", status=status, statusDetails=details,
+        labels=labels("suite", feature_of(contract, operation_id), operation_id, "normal", tags),
+        parameters=[Parameter(name="calls", value=str(calls))])
 
 
-def _run_error_result(error: Mapping[str, Any], span: _Span) -> dict[str, Any]:
+def _run_error_result(error: Mapping[str, Any], span: _Span) -> TestResult:
     """A broken result for an internal error tied to no operation (engine, probe, ...)."""
     what, where = str(error.get("what", "?")), str(error.get("where", "?"))
-    key = _stable_id("suite", RUN_ERROR, what, where)
     line = _error_lines([error])
-    return {
-        "uuid": span.uuid(key), "historyId": key, "testCaseId": key,
-        "name": f"Run error: {what} at {where}", "fullName": f"suite.run.{what}.{where}",
-        "status": "broken", "statusDetails": {"message": f"[{RUN_ERROR}] {line}",
-                                              "trace": line},
-        "stage": "finished",
-        "labels": _labels("suite", "Run errors", what, "critical", [RUN_ERROR]),
-        "parameters": [{"name": "count", "value": str(error.get("count", 1))}],
-        "attachments": [], "links": [], "start": span.start, "stop": span.stop,
-    }
+    return span.result(
+        run_error_history_id(what, where), name=f"Run error: {what} at {where}",
+        fullName=f"suite.run.{what}.{where}", status=Status.BROKEN,
+        statusDetails=StatusDetails(message=f"[{RUN_ERROR}] {line}", trace=line),
+        labels=labels("suite", "Run errors", what, "critical", [RUN_ERROR]),
+        parameters=[Parameter(name="count", value=str(error.get("count", 1)))])
+
+
+def _attach_sample(result: TestResult, sample: Mapping[str, Any],
+                   store: dict[str, bytes]) -> None:
+    """Attach an operation's sample request and response (redacted) to its result."""
+    for part in ("request", "response"):
+        if part not in sample:
+            continue
+        name = ATTACHMENT_PATTERN.format(prefix=f"{result.historyId}-sample-{part}", ext="json")
+        store[name] = json.dumps(sample[part], indent=2, ensure_ascii=False).encode("utf-8")
+        result.attachments.append(Attachment(name=f"Sample {part}", source=name,
+                                             type="application/json"))
 
 
 def build_results(findings: Iterable[Finding], *, contract: Contract | None = None,
@@ -231,7 +224,7 @@ def build_results(findings: Iterable[Finding], *, contract: Contract | None = No
     results = [_finding_result(sorted(g, key=lambda x: x.timestamp), contract, attach)
                for _, g in sorted(groups.items())]
     with_findings = {f.operation_id for g in groups.values() for f in g
-                     if f.category != _NOT_CHECKED}
+                     if f.category != NOT_CHECKED}
     operations = (summary or {}).get("operations") or {}
     run = (summary or {}).get("run")
     run = run if isinstance(run, Mapping) else {}
@@ -241,49 +234,9 @@ def build_results(findings: Iterable[Finding], *, contract: Contract | None = No
         info, failed = operations[op_id], [e for e in errors if e.get("operation") == op_id]
         if (op_id not in with_findings or failed) and isinstance(info, Mapping):
             result = _operation_result(op_id, info, contract, span, failed)
-            if result["status"] == "passed" and isinstance(info.get("sample"), Mapping):
+            if result.status == Status.PASSED and isinstance(info.get("sample"), Mapping):
                 _attach_sample(result, info["sample"], store)
             results.append(result)
     results += [_run_error_result(e, span) for e in errors
                 if not e.get("operation") or e.get("operation") not in operations]
     return ResultSet(results, store)
-
-
-def _attach_sample(result: dict[str, Any], sample: Mapping[str, Any],
-                   store: dict[str, bytes]) -> None:
-    """Attach an operation's sample request and response (redacted) to its result."""
-    for part in ("request", "response"):
-        if part not in sample:
-            continue
-        name = f"{result['historyId']}-sample-{part}-attachment.json"
-        store[name] = json.dumps(sample[part], indent=2, ensure_ascii=False).encode("utf-8")
-        result["attachments"].append({"name": f"Sample {part}", "source": name,
-                                      "type": "application/json"})
-
-
-def _clean_previous(directory: Path) -> None:
-    manifest = directory / MANIFEST
-    if not manifest.exists():
-        return
-    for name in manifest.read_text(encoding="utf-8").split():
-        if "/" not in name and name != MANIFEST:
-            (directory / name).unlink(missing_ok=True)
-
-
-def write_results(results: ResultSet, directory: Path, extra_files: Mapping[str, bytes]
-                  ) -> list[str]:
-    """Write results, attachments and ``extra_files`` (categories, environment, executor)
-    into ``directory``; files another writer put there (allure-pytest's) are kept, ours from
-    the previous run are replaced. Returns the names written."""
-    directory.mkdir(parents=True, exist_ok=True)
-    _clean_previous(directory)
-    files = dict(results.attachments)
-    for result in results.results:
-        files[f"{result['uuid']}-result.json"] = json.dumps(
-            result, indent=1, ensure_ascii=False).encode("utf-8")
-    files.update(extra_files)
-    for name, data in files.items():
-        (directory / name).write_bytes(data)
-    names = sorted(files)
-    (directory / MANIFEST).write_text("\n".join(names) + "\n", encoding="utf-8")
-    return names

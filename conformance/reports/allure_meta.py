@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from conformance.findings import CATEGORIES, Finding
+from conformance.reports.allure_labels import NOT_CHECKED, RUN_ERROR
 
 if TYPE_CHECKING:
     from conformance.contract import Contract
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["categories", "environment", "executor", "meta_files", "suite_environment"]
 
 # category -> statuses it applies to (drift and "not checked" are written as broken)
-_BROKEN = {"drift", "not checked"}
+_BROKEN = {"drift", NOT_CHECKED}
 _TOOLS = ("sinch-conformance", "schemathesis", "hypothesis", "mitmproxy", "jsonschema-rs",
           "allure-pytest")
 
@@ -37,9 +38,9 @@ def categories() -> list[dict[str, object]]:
         status = "broken" if name in _BROKEN else "failed"
         out.append({"name": name.capitalize(), "matchedStatuses": [status],
                     "messageRegex": rf"^\[{name}\] .*"})
-    # the suite's internal errors (see allure.RUN_ERROR): the run itself failed there
+    # the suite's internal errors: the run itself failed there
     out.append({"name": "Run errors", "matchedStatuses": ["broken"],
-                "messageRegex": r"^\[run error\] .*"})
+                "messageRegex": rf"^\[{RUN_ERROR}\] .*"})
     out.append({"name": "Other failures", "matchedStatuses": ["failed", "broken"]})
     return out
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.findings import Finding
-from conformance.reports import allure, allure_meta
+from conformance.reports import allure, allure_files, allure_meta
 from conformance.reports.output import Case, junit_xml
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def write_allure(inputs: RunInputs, directory: Path) -> allure.ResultSet:
                                    summary=inputs.summary, now=inputs.now)
     meta = allure_meta.meta_files(inputs.findings, inputs.contract, inputs.variables,
                                   inputs.allure_version, inputs.summary)
-    allure.write_results(results, directory, meta)
+    allure_files.write_results(results, directory, meta)
     return results
 
 
