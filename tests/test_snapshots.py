@@ -16,8 +16,8 @@ input and compares its output with the snapshot stored by syrupy in
 - ``report``: the console, one Allure result JSON and its attachments for a fixed finding.
 
 Only what legitimately varies between runs is normalised, by small regular expressions:
-temporary paths, loopback ports, durations, console timestamps, the pid and time stamp in
-findings file names, and the uuid, start/stop times and attachment file names of the Allure
+temporary paths, loopback ports, durations, call rates, console timestamps, the pid and time
+stamp in findings file names, and the uuid, start/stop times and attachment file names of the Allure
 result (those three happen to be derived from the finding, but are no promise). Every
 process a test starts is stopped by its PID.
 
@@ -140,6 +140,7 @@ FINDINGS_FILE: Rule = (r"\b(suite|proxy|replay|lint)-\d+-\d{8}T\d+Z\.jsonl\b",
                        r"\1-<pid>-<timestamp>.jsonl")
 PORT: Rule = (r"\b127\.0\.0\.1:\d+\b", "127.0.0.1:<port>")
 DURATION: Rule = (r"(?<=, )\d+(?:\.\d+)? s\b", "<t> s")
+RATE: Rule = (r"\b\d+(?:\.\d+)? calls/s\b", "<n> calls/s")
 CONSOLE_TIME: Rule = (r"(?m)^\[\d\d:\d\d:\d\d\.\d+\] ?", "")
 ISO_TIME: Rule = (r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b", "<timestamp>")
 
@@ -319,7 +320,7 @@ def test_run_console_against_the_emulator(here: Path, snapshot: SnapshotAssertio
     code, out, err = sc(here, "run", "--seed", "1", "--max-examples", "1",
                         "--phases", "examples", "--no-probes", "--out", "out")
     assert code == 0, out[-3000:] + err[-3000:]
-    text = normalise(console(code, out, err), PORT, DURATION, FINDINGS_FILE,
+    text = normalise(console(code, out, err), PORT, DURATION, RATE, FINDINGS_FILE,
                      literal=tmp_literals(here))
     assert text == snapshot
 

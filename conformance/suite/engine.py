@@ -209,16 +209,25 @@ def run_engine(schema: Any, collector: Collector) -> Iterator[events.Event]:
     """Run every phase; each finished scenario is collected before its event is yielded."""
     stream = from_schema(schema).execute()
     started: dict[str, float] = {}
+    selected = int(schema.statistic.operations.selected)  # what Schemathesis' CLI shows
     for ev in stream:
-        yield from _translate(ev, collector, started)
+        yield from _translate(ev, collector, started, selected)
 
 
-def _translate(ev: Any, collector: Collector, started: dict[str, float]
+def _translate(ev: Any, collector: Collector, started: dict[str, float], selected: int
                ) -> Iterator[events.Event]:
     if isinstance(ev, st_events.PhaseStarted) and ev.phase.name.value in _PHASE_NAMES:
         name = _PHASE_NAMES[ev.phase.name.value]
         started.setdefault(name, time.monotonic())
-        yield events.PhaseStarted(name)
+        # a pass limited to some operations (coverage catch-up) names them; stateful
+        # sequences have no count known in advance
+        total = (0 if name == "stateful" else
+                 selected if ev.operations is None else len(ev.operations))
+        yield events.PhaseStarted(name, total)
+    elif isinstance(ev, st_events.ScenarioStarted) and _origin(ev.phase) in _PHASE_NAMES:
+        origin = _origin(ev.phase)
+        yield events.ScenarioStarted(origin, ev.label or
+                                     ("stateful sequence" if origin == "stateful" else ""))
     elif isinstance(ev, st_events.PhaseFinished) and (ev.phase.name.value in _PHASE_NAMES or
                                                       str(ev.status.value) == "error"):
         # Schemathesis' own phases (probing, schema analysis, ...) only when they failed

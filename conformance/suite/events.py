@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from conformance.findings import Finding
 
 __all__ = ["EngineDone", "Event", "FindingRaised", "InternalError", "Interrupted",
-           "PhaseFinished", "PhaseStarted", "Problem", "ScenarioDone", "Skipped"]
+           "PhaseFinished", "PhaseStarted", "Problem", "ScenarioDone", "ScenarioStarted",
+           "Skipped"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Event:
 @dataclass(frozen=True)
 class PhaseStarted(Event):
     name: str  # examples, coverage, fuzzing, stateful, probes, cleanup
-    operations: int = 0
+    operations: int = 0  # how many the phase will test (operations, probes); 0: not known
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,15 @@ class PhaseFinished(Event):
     status: str  # success, failure, error, skip, interrupted
     seconds: float
     note: str = ""
+
+
+@dataclass(frozen=True)
+class ScenarioStarted(Event):
+    """A phase started testing one operation ("METHOD /path"), a stateful sequence or a
+    probe."""
+
+    phase: str
+    label: str
 
 
 @dataclass(frozen=True)

@@ -181,12 +181,13 @@ class _Run:
     def probes(self) -> None:
         ctx = ProbeContext(self.options.target, self.transport, self.tokens, self.sink,
                            self.checks, self.options.readonly)
-        self.emit(events.PhaseStarted("probes"))
+        entries = [e for e in PROBES.running_in("suite")
+                   if not (e.obj.mutating and self.options.readonly)]
+        self.emit(events.PhaseStarted("probes", len(entries)))
         started = time.monotonic()
-        for entry in PROBES.running_in("suite"):
+        for entry in entries:
             name, probe = entry.name, entry.obj
-            if probe.mutating and self.options.readonly:
-                continue
+            self.emit(events.ScenarioStarted("probe", name))
             before = self.collector_calls()
             try:
                 probe.run(ctx)
@@ -253,7 +254,7 @@ def _stage(run: _Run, what: str, where: str, step: Callable[[], None]) -> None:
 def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> RunResult:
     """Run the suite; findings and summary go to ``options.out``. UserError on a target
     that cannot be tested (unreachable, wrong URL, refused credentials)."""
-    progress = Progress(stream, mode)
+    progress = Progress(stream, mode, time_budget=options.time_budget)
     run = _Run(options, progress.handle)
     run.summary.notes += run_notes(run.contract, options.extra_notes)
     run.summary.started_at = utc_now()
