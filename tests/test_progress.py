@@ -165,6 +165,7 @@ def test_tty_without_a_budget_says_no_time_left_and_prints_phases_as_lines() -> 
     assert [line.split(":")[0] for line in lines if line.startswith("phase ")] == [
         "phase examples", "phase coverage", "phase stateful", "phase probes", "phase cleanup"]
     assert "[stateful 1 sequences]" in text and "[probes 1/2 probes]" in text
+    assert "[cleanup] " in text
     assert "FINDING Server error" in text and "reproduce: curl -X POST" in text
     assert text.endswith("\r\x1b[K")  # closed: the live line is cleared
 
@@ -193,7 +194,7 @@ def test_a_long_operation_is_shortened_in_the_middle_to_fit_the_line(width: int)
     assert len(line) <= width and line.startswith("[fuzzing 0/33 operations]")
     shown = line.split(" | ")[1]
     assert shown.startswith("POST ...") and shown.endswith(":stop") and shown != label
-    assert "600 s left" in line  # on a narrow line the rate and the time left stay
+    assert "600 s left" in line and "finding" not in line  # narrow: rate and time left stay
 
 
 def test_a_line_too_narrow_for_the_operation_keeps_the_figures() -> None:

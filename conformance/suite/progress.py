@@ -19,10 +19,11 @@ from typing import TextIO
 from conformance.findings import Finding
 from conformance.suite import events
 
-__all__ = ["MAX_PRINTED_FINDINGS", "Progress", "mode_for"]
+__all__ = ["FULL_WIDTH", "MAX_PRINTED_FINDINGS", "Progress", "mode_for"]
 
 MAX_PRINTED_FINDINGS = 25
 REDRAW_EVERY = 0.1  # seconds between two redraws of the live line
+FULL_WIDTH = 110  # a live line this wide has room for every figure and the operation
 _WIDTH = 100
 _BUDGETED = frozenset({"examples", "coverage", "fuzzing", "stateful"})  # --time-budget's
 _UNITS = {"probes": "probes", "stateful": "sequences"}  # what a phase counts; else operations
@@ -111,19 +112,19 @@ class Progress:
 
     def status_line(self, now: float) -> str:
         """The live line: phase and count, calls, rate, findings, time (left), and last the
-        operation being tested, shortened in the middle to fit the width; on a narrow
-        terminal only the rate and the time (left) stay beside it."""
-        head = f"[{self.phase} {self.done_count()}]" if self.phase else "[starting]"
+        operation being tested, shortened in the middle to fit the width; on a terminal
+        narrower than :data:`FULL_WIDTH` only the rate and the time (left) stay beside it."""
+        count = self.done_count() if self.phase not in ("", "cleanup") else ""
+        head = f"[{self.phase or 'starting'}{' ' if count else ''}{count}]"
         left = self.time_left(now)
         rate = _rate(self.phase_calls, now - self.phase_started)
         time_part = f"{left:.0f} s left" if left is not None else f"{now - self.started:.0f} s"
-        full = [f"{self.calls} calls", rate, f"{self.findings} finding(s)",
-                *([f"{now - self.started:.0f} s"] if left is not None else []), time_part]
-        text = ""
-        for figures in (full, [rate, time_part]):
-            text = f"{head} {', '.join(figures)}"
-            if not self.current or self.width - len(text) - 3 >= 24:
-                break
+        figures = [rate, time_part]
+        if self.width >= FULL_WIDTH:
+            figures = [f"{self.calls} calls", rate, f"{self.findings} finding(s)",
+                       *([f"{now - self.started:.0f} s"] if left is not None else []),
+                       time_part]
+        text = f"{head} {', '.join(figures)}"
         room = self.width - len(text) - 3
         if self.current and room >= 12:
             text += f" | {_middle(self.current, room)}"
