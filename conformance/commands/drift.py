@@ -46,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "$GITHUB_STEP_SUMMARY).")
     parser.add_argument("--out", default="reports", metavar="DIR",
                         help="Where drift.md and drift.json are written (default: reports).")
+    parser.add_argument("--config", metavar="FILE",
+                        help="The configuration file whose [drift] baseline applies when "
+                             "--baseline is not given (default: sinch-conformance.toml, else "
+                             "pyproject.toml, here or in a parent directory).")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +61,11 @@ def run(args: argparse.Namespace) -> int:
     from conformance.reports.inputs import load_findings
     from conformance.reports.traffic import Traffic, check_traffic
     from conformance.reports.writers import WRITERS
+    from conformance.settings import load_settings
 
+    drift = load_settings(config_path=args.config).section("drift")
+    if args.baseline is None and "baseline" in drift.values:  # flag > the file's [drift]
+        args.baseline = str(drift.resolve(drift.values["baseline"]))
     if args.update_baseline and not args.baseline:
         raise UserError("--update-baseline needs --baseline FILE to know which file to write",
                         tip="add --baseline drift-baseline.yaml")

@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USER_ERROR, UserError
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "check_args", "effective_settings", "run"]
 
 READ_ONLY = "read-only run"
 
@@ -99,6 +99,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--progress", choices=("auto", "tty", "plain", "quiet"),
                         default="auto", help="Live status line on a terminal, plain lines "
                                              "otherwise (default: auto).")
+    output.add_argument("--config", metavar="FILE",
+                        help="The configuration file (default: sinch-conformance.toml, else a "
+                             "pyproject.toml with [tool.sinch-conformance], in this directory "
+                             "or a parent); flags and variables override it.")
 
 
 def _phases(text: str) -> tuple[str, ...]:
@@ -138,6 +142,21 @@ def _check_args(args: argparse.Namespace) -> None:
                             tip="run 'sinch-conformance emulator --list-faults' for the names")
 
 
+def effective_settings(args: argparse.Namespace) -> Any:
+    """Flags over variables over the configuration file over defaults, into ``args``."""
+    from conformance.contract import Contract
+    from conformance.settings import apply_settings
+
+    return apply_settings(args, add_arguments, Contract.default().operations)
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Every check of the effective flags a run makes before it starts."""
+    _check_args(args)
+    _phases(args.phases)
+    _headers(args.header)
+
+
 def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
     out = []
     for value in values:
@@ -164,12 +183,16 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
         max_examples=args.max_examples or DEFAULT_MAX_EXAMPLES, time_budget=args.time_budget,
         readonly=args.readonly, phases=_phases(args.phases), probes=not args.no_probes,
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
-        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record)
+        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record,
+        operations=getattr(args, "operation_overrides", {}))
 
 
 def run(args: argparse.Namespace) -> int:
     """The run, its reports and its exit code (3 on a crash of the suite itself)."""
-    _check_args(args)
+    settings = effective_settings(args)
+    check_args(args)
+    if settings.file is not None and args.progress != "quiet":
+        print(f"sinch-conformance run: settings from {settings.file}", file=sys.stderr)
     try:
         return _run(args)
     except (UserError, KeyboardInterrupt):
@@ -182,15 +205,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Hypothesis caches (constants, unicode data) go under --out too, not into the cwd
+    from hypothesis.configuration import set_hypothesis_home_dir
+
     from conformance.suite.emulator_runner import EmulatorProcess, emulator_credentials
     from conformance.suite.progress import mode_for
     from conformance.suite.runner import run_suite
     from conformance.suite.target import target_from
-
-    _phases(args.phases)
-    _headers(args.header)
-    # Hypothesis caches (constants, unicode data) go under --out too, not into the cwd
-    from hypothesis.configuration import set_hypothesis_home_dir
 
     set_hypothesis_home_dir(Path(args.out) / ".hypothesis")
     seed = args.seed if args.seed is not None else random.randrange(2**31)
@@ -198,7 +219,7 @@ def _run(args: argparse.Namespace) -> int:
     emulator = None
     try:
         if args.target:
-            target = target_from(args.target, vars(args), os.environ)
+            target = target_from(args.target, vars(args), {})  # variables: in args
         else:
             creds = emulator_credentials(args.auth or os.environ.get("SINCH_AUTH") or "oauth2")
             emulator = EmulatorProcess(creds, tuple(args.emulator_fault))
@@ -235,6 +256,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: int) -> None:
+    from conformance.operation_settings import SKIPPED_BY_CONFIG
     from conformance.suite.summary import render_table
 
     summary = result.summary
@@ -246,10 +268,13 @@ def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: in
         print(f"problem: {problem}")
     for error in summary.errors:
         print(f"ERROR: {error.line()}")
-    missing = [op for op, s in summary.operations.items()
-               if not s.exercised and summary.skipped.get(op) != READ_ONLY]
+    missing = [op for op, s in summary.operations.items() if not s.exercised and not
+               summary.skipped.get(op, "").startswith((READ_ONLY, SKIPPED_BY_CONFIG))]
     if missing:
         print(f"WARNING: {len(missing)} operation(s) not exercised: {', '.join(missing)}")
+    skipped = [op for op, why in summary.skipped.items() if why.startswith(SKIPPED_BY_CONFIG)]
+    if skipped:
+        print(f"{len(skipped)} operation(s) skipped by config: {', '.join(sorted(skipped))}")
     where = result.findings_file or "(no findings)"
     print(f"findings: {len(summary.violations)} violation(s), {len(summary.drift)} drift "
           f"-> {where}")

@@ -50,7 +50,7 @@ from conformance.suite.run_errors import describe, one_line
 from conformance.suite.target import TokenSource
 from conformance.suite.transport import TokenBucket, Transport
 
-__all__ = ["build_schema", "run_engine", "schemathesis_config"]
+__all__ = ["build_schema", "operation_configs", "run_engine", "schemathesis_config"]
 
 POSITIVE_DATA_STATUSES = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 _PHASE_NAMES = {"examples": "examples", "coverage": "coverage", "fuzzing": "fuzzing",
@@ -126,7 +126,27 @@ def schemathesis_config(options: SuiteOptions,
         data["seed"] = options.seed
     if options.time_budget:
         data["max-time"] = max(1, math.ceil(options.time_budget))
+    if options.operations:
+        data["operations"] = operation_configs(options)
     return SchemathesisConfig.from_dict(data)
+
+
+def operation_configs(options: SuiteOptions) -> list[dict[str, Any]]:
+    """Schemathesis' ``[[operations]]`` entries for the configuration file's per-operation
+    overrides: off (skip), its own max-examples, its own expected statuses for valid data."""
+    entries = []
+    for op_id, override in options.operations.items():
+        entry: dict[str, Any] = {"include-operation-id": op_id}
+        if override.skip:
+            entry["enabled"] = False
+        if override.max_examples is not None:
+            entry["generation"] = {"max-examples": override.max_examples}
+        if override.expected_statuses:
+            entry["checks"] = {"positive_data_acceptance": {
+                "expected-statuses": list(override.expected_statuses)}}
+        if len(entry) > 1:
+            entries.append(entry)
+    return entries
 
 
 def _auth_provider(tokens: TokenSource) -> type:

@@ -180,7 +180,7 @@ class _Run:
 
     def probes(self) -> None:
         ctx = ProbeContext(self.options.target, self.transport, self.tokens, self.sink,
-                           self.checks, self.options.readonly)
+                           self.checks, self.options.readonly, self.options.operations)
         self.emit(events.PhaseStarted("probes"))
         started = time.monotonic()
         for entry in PROBES.running_in("suite"):
@@ -286,11 +286,11 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
                          "timed_out": transport.timed_out}
     if interrupted:
         summary.stop_reason = "interrupted"
-    for op, stats in run.stats.items():
-        if not stats.exercised:
-            summary.skipped[op] = (READ_ONLY if options.readonly and stats.method != "GET"
-                                   else "; ".join(run.phase_skips.get(op, [])) or "no case "
-                                   "was generated")
+    for op, stats in run.stats.items():  # (cleanup may list a skipped operation's items)
+        if options.skipped_by_config(op) or not stats.exercised:
+            summary.skipped[op] = options.skipped_by_config(op) or (
+                READ_ONLY if options.readonly and stats.method != "GET"
+                else "; ".join(run.phase_skips.get(op, [])) or "no case was generated")
     summary.errors = run.errors.items()
     summary.samples = {op: sample_of(s.sample, run.tokens.secrets)
                        for op, s in run.stats.items() if s.sample is not None}

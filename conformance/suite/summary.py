@@ -22,6 +22,7 @@ from conformance.contract import Contract
 from conformance.exchange.evidence import evidence_for
 from conformance.exchange.model import Exchange
 from conformance.findings import Finding
+from conformance.operation_settings import SKIPPED_BY_CONFIG
 from conformance.spec_loader import SPEC_DIR
 from conformance.suite.checks import DISABLED_CHECKS
 from conformance.suite.run_errors import RunError
@@ -199,7 +200,9 @@ def render_table(summary: RunSummary) -> str:
         viol = sum(1 for f in found if not f.is_drift)
         drift = len(found) - viol
         phases = " ".join(f"{p[:2]}{s.by_origin[p]}" for p in PHASES if s.by_origin[p])
-        mark = "" if s.exercised else f"  NOT EXERCISED ({summary.skipped.get(op_id, '?')})"
+        why = summary.skipped.get(op_id, "?")
+        mark = ("  SKIPPED BY CONFIG" if why.startswith(SKIPPED_BY_CONFIG) else
+                "" if s.exercised else f"  NOT EXERCISED ({why})")
         failed = summary.errors_of(op_id)
         if failed:
             mark += f"  ERROR ({', '.join(dict.fromkeys(e.what for e in failed))})"
