@@ -95,6 +95,12 @@ MISTAKES: list[tuple[str, list[str]]] = [
     ("config", ["--max-examples", "0"]),
     ("run", ["--config", "{tmp}/unknown-key.toml"]),
     ("drift", ["--findings", "{tmp}/none", "--config", "{tmp}/unknown-key.toml"]),
+    ("run", ["--include-operation-id", "Nope*"]),
+    ("run", ["--include-tag", "contact"]),
+    ("run", ["--include-tag", "App", "--exclude-operation-id", "App_*"]),
+    ("proxy", ["--target", "http://127.0.0.1:1", "--exclude-tag", "Nope"]),
+    ("replay", ["{tmp}/text.har", "--exclude-operation-id", "app_getapp"]),
+    ("drift", ["--findings", "{tmp}/none", "--include-tag", "Nope"]),
 ]
 
 

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USER_ERROR, UserError
+from conformance.selection import OperationFilter, add_filter_arguments
 
 __all__ = ["add_arguments", "check_args", "effective_settings", "run"]
-
-READ_ONLY = "read-only run"
 
 
 def _positive_float(text: str) -> float:
@@ -88,6 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS", help="Timeout of one request (default: 30).")
     budget.add_argument("--retries", type=int, default=3, metavar="N",
                         help="Retries on 429 and 5xx, with back-off (default: 3).")
+    add_filter_arguments(parser, "test")
     output = parser.add_argument_group("output")
     output.add_argument("--out", default="reports", metavar="DIR",
                         help="Directory for everything the run writes (default: reports).")
@@ -155,6 +155,7 @@ def check_args(args: argparse.Namespace) -> None:
     _check_args(args)
     _phases(args.phases)
     _headers(args.header)
+    _selection(args)
 
 
 def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
@@ -171,6 +172,15 @@ def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _selection(args: argparse.Namespace) -> OperationFilter:
+    """The operation filters, checked against the spec before a target is started."""
+    from conformance.contract import Contract
+
+    selection = OperationFilter.from_args(args)
+    selection.check({op.operation_id: op.tags for op in Contract.default().operations.values()})
+    return selection
+
+
 def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
     from conformance.suite.options import DEFAULT_MAX_EXAMPLES, DEFAULT_RATE_LIMIT, SuiteOptions
 
@@ -184,7 +194,8 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
         readonly=args.readonly, phases=_phases(args.phases), probes=not args.no_probes,
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
         headers=_headers(args.header), shrink=not args.no_shrink, record=args.record,
-        operations=getattr(args, "operation_overrides", {}))
+        operations=getattr(args, "operation_overrides", {}),
+        selection=OperationFilter.from_args(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -231,6 +242,8 @@ def _run(args: argparse.Namespace) -> int:
                   f"{seed}, max {options.max_examples} examples, rate limit "
                   f"{f'{options.rate_limit:g}/s' if options.rate_limit else 'none'}"
                   f"{', read-only' if options.readonly else ''}", file=sys.stderr)
+            if options.selection.active:
+                print(f"operation filters: {options.selection.describe()}", file=sys.stderr)
         result = run_suite(options, sys.stderr, mode)
     finally:
         if emulator is not None:
@@ -256,8 +269,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: int) -> None:
-    from conformance.operation_settings import SKIPPED_BY_CONFIG
-    from conformance.suite.summary import render_table
+    from conformance.suite.summary import render_table, untested_lines
 
     summary = result.summary
     print(render_table(summary))
@@ -268,13 +280,8 @@ def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: in
         print(f"problem: {problem}")
     for error in summary.errors:
         print(f"ERROR: {error.line()}")
-    missing = [op for op, s in summary.operations.items() if not s.exercised and not
-               summary.skipped.get(op, "").startswith((READ_ONLY, SKIPPED_BY_CONFIG))]
-    if missing:
-        print(f"WARNING: {len(missing)} operation(s) not exercised: {', '.join(missing)}")
-    skipped = [op for op, why in summary.skipped.items() if why.startswith(SKIPPED_BY_CONFIG)]
-    if skipped:
-        print(f"{len(skipped)} operation(s) skipped by config: {', '.join(sorted(skipped))}")
+    for line in untested_lines(summary):
+        print(line)
     where = result.findings_file or "(no findings)"
     print(f"findings: {len(summary.violations)} violation(s), {len(summary.drift)} drift "
           f"-> {where}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.operation_settings import OperationOverride
+from conformance.selection import OperationFilter
 from conformance.settings import PHASES
 from conformance.suite.target import Target
 
@@ -44,3 +45,5 @@ class SuiteOptions:
         """Why the configuration skips this operation, or "" when it does not."""
         override = self.operations.get(operation_id)
         return override.skip_reason() if override and override.skip else ""
+    # which operations are tested (--include-*/--exclude-*); the others are not selected
+    selection: OperationFilter = OperationFilter()
