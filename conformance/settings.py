@@ -111,6 +111,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("record", (str,), None, "--record", none="no recording"),
     Setting("fail-on", (str,), "violation", "--fail-on", check=_one_of("violation", "drift")),
     Setting("headers", (dict,), [], "--header", check=_headers, dest="header"),
+    Setting("include-operation-id", (list,), [], "--include-operation-id",
+            dest="include_operation_ids"),
+    Setting("include-tag", (list,), [], "--include-tag", dest="include_tags"),
+    Setting("exclude-operation-id", (list,), [], "--exclude-operation-id",
+            dest="exclude_operation_ids"),
+    Setting("exclude-tag", (list,), [], "--exclude-tag", dest="exclude_tags"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 _PATHS = ("out", "record")
@@ -205,7 +211,7 @@ def _check_top(top: Section) -> None:
                                                           "lists them)"))
         setting = _BY_KEY[key]
         check_type(top, key, value, setting.types)
-        if key == "phases" and not all(isinstance(p, str) for p in value):
+        if isinstance(value, list) and not all(isinstance(p, str) for p in value):
             raise top.error(key, "must be an array of strings")
         if key == "key-secret" and "${" not in value:
             raise UserError(f"{top.where(key)} holds a literal secret; a configuration file "

@@ -120,6 +120,17 @@ def test_flag_over_variable_over_file_over_default(
     assert data["settings"]["max-examples"]["from"] == "--max-examples"
 
 
+def test_operation_filters_in_the_file(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (here / "sinch-conformance.toml").write_text(
+        "include-tag = ['Contact']\nexclude-operation-id = ['Contact_Delete*']\n")
+    data = effective(capsys)
+    assert value(data, "include-tag") == (["Contact"], "file")
+    assert value(data, "exclude-operation-id") == (["Contact_Delete*"], "file")
+    data = effective(capsys, "--include-tag", "App")
+    assert value(data, "include-tag") == (["App"], "flag")
+    assert value(data, "exclude-operation-id") == (["Contact_Delete*"], "file")
+
+
 def test_credentials_come_from_the_variables_the_file_names(
         here: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     (here / "sinch-conformance.toml").write_text(

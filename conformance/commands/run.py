@@ -120,7 +120,7 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.target and args.emulator_fault:
         raise UserError("--emulator-fault switches on a fault of the bundled emulator, but "
                         "--target names another system",
-                        tip="drop --target (and $SINCH_TARGET) to test the emulator")
+                        tip="drop --target ($SINCH_TARGET, target in the config) to test it")
     if args.max_examples is not None and args.max_examples < 1:
         raise UserError("--max-examples must be at least 1", tip="pass e.g. --max-examples 10")
     if args.workers < 1 or args.retries < 0:
