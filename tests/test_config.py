@@ -263,7 +263,8 @@ def test_config_output(here: Path, capsys: pytest.CaptureFixture[str],
         "phases = ['examples', 'fuzzing']\nrate-limit = 10\nout = 'nightly'\n"
         "[tool.sinch-conformance.operations.Messages_SendMessage]\nskip = true\n"
         "[tool.sinch-conformance.operations.Contact_CreateContact]\nmax-examples = 50\n"
-        "expected-statuses = ['2xx', 400]\n")
+        "expected-statuses = ['2xx', 400]\n"
+        "[tool.sinch-conformance.drift]\nbaseline = 'drift-baseline.yaml'\n")
     monkeypatch.setenv("NIGHTLY_SECRET", SECRET)
     monkeypatch.setenv("SINCH_KEY_ID", "key-from-env")
     code, out, err = config(capsys, "--seed", "7", "--readonly")

@@ -69,7 +69,19 @@ def render(settings: Settings) -> str:
         op_width = max(map(len, settings.operations))
         lines += [f"  {op_id:<{op_width}}  {override.describe()}"
                   for op_id, override in sorted(settings.operations.items())]
+    drift = settings.section("drift")
+    if drift.values:
+        lines += ["", f"drift ({drift.table}): baseline {_baseline(settings)}"]
+    if settings.top.values.get("lint"):
+        lines += ["", f"lint ({settings.section('lint').table}): `sinch-conformance lint "
+                      "--list-rules` shows each rule's effective severity"]
     return "\n".join(lines)
+
+
+def _baseline(settings: Settings) -> str | None:
+    drift = settings.section("drift")
+    baseline = drift.values.get("baseline")
+    return str(drift.resolve(baseline)) if baseline else None
 
 
 def as_json(settings: Settings) -> dict[str, Any]:
@@ -82,6 +94,7 @@ def as_json(settings: Settings) -> dict[str, Any]:
         "operations": {op_id: {"skip": o.skip, "max-examples": o.max_examples,
                                "expected-statuses": list(o.expected_statuses)}
                        for op_id, o in sorted(settings.operations.items())},
+        "drift": {"baseline": _baseline(settings)},
     }
 
 
