@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "report": "Turn findings into Allure results (and HTML when the Allure CLI is present).",
     "drift": "Compare findings with the spec and a baseline; fail on new drift.",
     "diff": "Compare two versions of the spec and list what changed.",
+    "config": "Print the settings a run would use, where each came from, secrets masked.",
 }
 
 
@@ -122,6 +123,7 @@ def _dispatch(argv: Sequence[str]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    args.command_argv = argv[argv.index(args.command) + 1:]  # which flags were given
     try:
         return int(args._run(args) or 0)
     except ModuleNotFoundError as exc:  # a package imported lazily by the command

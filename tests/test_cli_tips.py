@@ -49,6 +49,7 @@ def _files(tmp: Path) -> None:
     (tmp / "text.har").write_text("not a har")
     (tmp / "bad-baseline.yaml").write_text("entries: [{kind: x}]\n")
     (tmp / "summary.json").write_text("{not json")
+    (tmp / "unknown-key.toml").write_text("max-exampels = 3\n[drift]\nbase-line = 'x'\n")
 
 
 MISTAKES: list[tuple[str, list[str]]] = [
@@ -87,6 +88,19 @@ MISTAKES: list[tuple[str, list[str]]] = [
     ("drift", ["{tmp}/text.har"]),
     ("diff", ["{tmp}/missing.yaml", "{tmp}/not-openapi.yaml"]),
     ("diff", ["{tmp}/openapi30.yaml", "{tmp}/broken.yaml"]),
+    ("config", ["--config", "{tmp}/missing.toml"]),
+    ("config", ["--config", "{tmp}/broken.yaml"]),
+    ("config", ["--config", "{tmp}/unknown-key.toml"]),
+    ("config", ["--phases", "examples,bogus"]),
+    ("config", ["--max-examples", "0"]),
+    ("run", ["--config", "{tmp}/unknown-key.toml"]),
+    ("drift", ["--findings", "{tmp}/none", "--config", "{tmp}/unknown-key.toml"]),
+    ("run", ["--include-operation-id", "Nope*"]),
+    ("run", ["--include-tag", "contact"]),
+    ("run", ["--include-tag", "App", "--exclude-operation-id", "App_*"]),
+    ("proxy", ["--target", "http://127.0.0.1:1", "--exclude-tag", "Nope"]),
+    ("replay", ["{tmp}/text.har", "--exclude-operation-id", "app_getapp"]),
+    ("drift", ["--findings", "{tmp}/none", "--include-tag", "Nope"]),
 ]
 
 

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USER_ERROR, UserError
+from conformance.selection import OperationFilter, add_filter_arguments
 
-__all__ = ["add_arguments", "run"]
-
-READ_ONLY = "read-only run"
+__all__ = ["add_arguments", "check_args", "effective_settings", "run"]
 
 
 def _positive_float(text: str) -> float:
@@ -88,6 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS", help="Timeout of one request (default: 30).")
     budget.add_argument("--retries", type=int, default=3, metavar="N",
                         help="Retries on 429 and 5xx, with back-off (default: 3).")
+    add_filter_arguments(parser, "test")
     output = parser.add_argument_group("output")
     output.add_argument("--out", default="reports", metavar="DIR",
                         help="Directory for everything the run writes (default: reports).")
@@ -99,6 +99,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--progress", choices=("auto", "tty", "plain", "quiet"),
                         default="auto", help="Live status line on a terminal, plain lines "
                                              "otherwise (default: auto).")
+    output.add_argument("--config", metavar="FILE",
+                        help="The configuration file (default: sinch-conformance.toml, else a "
+                             "pyproject.toml with [tool.sinch-conformance], in this directory "
+                             "or a parent); flags and variables override it.")
 
 
 def _phases(text: str) -> tuple[str, ...]:
@@ -116,7 +120,7 @@ def _check_args(args: argparse.Namespace) -> None:
     if args.target and args.emulator_fault:
         raise UserError("--emulator-fault switches on a fault of the bundled emulator, but "
                         "--target names another system",
-                        tip="drop --target (and $SINCH_TARGET) to test the emulator")
+                        tip="drop --target ($SINCH_TARGET, target in the config) to test it")
     if args.max_examples is not None and args.max_examples < 1:
         raise UserError("--max-examples must be at least 1", tip="pass e.g. --max-examples 10")
     if args.workers < 1 or args.retries < 0:
@@ -138,6 +142,22 @@ def _check_args(args: argparse.Namespace) -> None:
                             tip="run 'sinch-conformance emulator --list-faults' for the names")
 
 
+def effective_settings(args: argparse.Namespace) -> Any:
+    """Flags over variables over the configuration file over defaults, into ``args``."""
+    from conformance.contract import Contract
+    from conformance.settings import apply_settings
+
+    return apply_settings(args, add_arguments, Contract.default().operations)
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Every check of the effective flags a run makes before it starts."""
+    _check_args(args)
+    _phases(args.phases)
+    _headers(args.header)
+    _selection(args)
+
+
 def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
     out = []
     for value in values:
@@ -152,6 +172,15 @@ def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _selection(args: argparse.Namespace) -> OperationFilter:
+    """The operation filters, checked against the spec before a target is started."""
+    from conformance.contract import Contract
+
+    selection = OperationFilter.from_args(args)
+    selection.check({op.operation_id: op.tags for op in Contract.default().operations.values()})
+    return selection
+
+
 def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
     from conformance.suite.options import DEFAULT_MAX_EXAMPLES, DEFAULT_RATE_LIMIT, SuiteOptions
 
@@ -164,12 +193,17 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
         max_examples=args.max_examples or DEFAULT_MAX_EXAMPLES, time_budget=args.time_budget,
         readonly=args.readonly, phases=_phases(args.phases), probes=not args.no_probes,
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
-        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record)
+        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record,
+        operations=getattr(args, "operation_overrides", {}),
+        selection=OperationFilter.from_args(args))
 
 
 def run(args: argparse.Namespace) -> int:
     """The run, its reports and its exit code (3 on a crash of the suite itself)."""
-    _check_args(args)
+    settings = effective_settings(args)
+    check_args(args)
+    if settings.file is not None and args.progress != "quiet":
+        print(f"sinch-conformance run: settings from {settings.file}", file=sys.stderr)
     try:
         return _run(args)
     except (UserError, KeyboardInterrupt):
@@ -182,15 +216,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Hypothesis caches (constants, unicode data) go under --out too, not into the cwd
+    from hypothesis.configuration import set_hypothesis_home_dir
+
     from conformance.suite.emulator_runner import EmulatorProcess, emulator_credentials
     from conformance.suite.progress import mode_for
     from conformance.suite.runner import run_suite
     from conformance.suite.target import target_from
-
-    _phases(args.phases)
-    _headers(args.header)
-    # Hypothesis caches (constants, unicode data) go under --out too, not into the cwd
-    from hypothesis.configuration import set_hypothesis_home_dir
 
     set_hypothesis_home_dir(Path(args.out) / ".hypothesis")
     seed = args.seed if args.seed is not None else random.randrange(2**31)
@@ -198,7 +230,7 @@ def _run(args: argparse.Namespace) -> int:
     emulator = None
     try:
         if args.target:
-            target = target_from(args.target, vars(args), os.environ)
+            target = target_from(args.target, vars(args), {})  # variables: in args
         else:
             creds = emulator_credentials(args.auth or os.environ.get("SINCH_AUTH") or "oauth2")
             emulator = EmulatorProcess(creds, tuple(args.emulator_fault))
@@ -210,6 +242,8 @@ def _run(args: argparse.Namespace) -> int:
                   f"{seed}, max {options.max_examples} examples, rate limit "
                   f"{f'{options.rate_limit:g}/s' if options.rate_limit else 'none'}"
                   f"{', read-only' if options.readonly else ''}", file=sys.stderr)
+            if options.selection.active:
+                print(f"operation filters: {options.selection.describe()}", file=sys.stderr)
         result = run_suite(options, sys.stderr, mode)
     finally:
         if emulator is not None:
@@ -235,7 +269,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: int) -> None:
-    from conformance.suite.summary import render_table
+    from conformance.suite.summary import render_table, untested_lines
 
     summary = result.summary
     print(render_table(summary))
@@ -246,10 +280,8 @@ def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: in
         print(f"problem: {problem}")
     for error in summary.errors:
         print(f"ERROR: {error.line()}")
-    missing = [op for op, s in summary.operations.items()
-               if not s.exercised and summary.skipped.get(op) != READ_ONLY]
-    if missing:
-        print(f"WARNING: {len(missing)} operation(s) not exercised: {', '.join(missing)}")
+    for line in untested_lines(summary):
+        print(line)
     where = result.findings_file or "(no findings)"
     print(f"findings: {len(summary.violations)} violation(s), {len(summary.drift)} drift "
           f"-> {where}")

@@ -18,7 +18,6 @@ the engine yields :mod:`conformance.suite.events` and never prints.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +25,6 @@ from typing import Any
 import requests
 import schemathesis
 from pyrate_limiter import Limiter
-from schemathesis.config import SchemathesisConfig
 from schemathesis.core.transport import Response
 from schemathesis.engine import events as st_events
 from schemathesis.engine import from_schema
@@ -41,18 +39,18 @@ from conformance.contract import Contract
 from conformance.errors import UserError
 from conformance.exchange.clients import from_schemathesis
 from conformance.suite import events
-from conformance.suite.checks import DISABLED_CHECKS, keep_failure
+from conformance.suite.checks import keep_failure
 from conformance.suite.collector import Collector
 from conformance.suite.fixtures import Fixtures
 from conformance.suite.generation import Rename, generation_document
 from conformance.suite.options import SuiteOptions
 from conformance.suite.run_errors import describe, one_line
+from conformance.suite.st_config import schemathesis_config
 from conformance.suite.target import TokenSource
 from conformance.suite.transport import TokenBucket, Transport
 
-__all__ = ["build_schema", "run_engine", "schemathesis_config"]
+__all__ = ["build_schema", "run_engine"]
 
-POSITIVE_DATA_STATUSES = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 _PHASE_NAMES = {"examples": "examples", "coverage": "coverage", "fuzzing": "fuzzing",
                 "stateful": "stateful"}
 # Errors that are the target's doing (no answer, an answer that never came, a server that
@@ -72,61 +70,6 @@ class _BucketLimiter(Limiter):
                     timeout: int | float = -1) -> bool:
         self._bucket.acquire()
         return True
-
-
-def schemathesis_config(options: SuiteOptions,
-                        fixtures: Fixtures | None = None) -> SchemathesisConfig:
-    creds = options.target.credentials
-    readonly = options.readonly
-    checks: dict[str, Any] = {name: {"enabled": False} for name in DISABLED_CHECKS
-                              if name != "max_response_time"}
-    # Generated "valid" data often breaks rules the schema cannot state (a conversation
-    # needs an existing app and contact): a 400 for it is not a violation. Curated valid
-    # bodies must still be accepted: the lifecycle probe checks those.
-    checks["positive_data_acceptance"] = {"expected-statuses": POSITIVE_DATA_STATUSES}
-    if readonly:  # it sends PUT/DELETE/... to every path to see a 405
-        checks["unsupported_method"] = {"enabled": False}
-    phases: dict[str, Any] = {name: {"enabled": name in options.phases}
-                              for name in ("examples", "coverage", "fuzzing", "stateful")}
-    if readonly:  # every link starts at a create: no sequence is read-only
-        phases["stateful"]["enabled"] = False
-    stateful = phases["stateful"]
-    stateful["max-steps"] = max(2, options.max_steps)
-    # Sequences are where stateful bugs show: five times the examples of the unit phases.
-    stateful["generation"] = {"max-examples": max(1, options.max_examples) * 5}
-    # Dependency analysis infers ~220 transitions for this spec, mostly between unrelated
-    # ids; they crowd out the explicit links (a third as many link steps per sequence).
-    # Location headers would help, but this API sends none; inference stays on for them.
-    stateful["inference"] = {"algorithms": ["location-headers"]}
-    if readonly:
-        phases["coverage"]["unexpected-methods"] = []
-    data: dict[str, Any] = {
-        "base-url": options.target.base_url,
-        "workers": max(1, options.workers),
-        "cache": {"enabled": False},
-        "request-timeout": options.request_timeout,
-        "suppress-health-check": ["too_slow", "data_too_large", "large_base_example"],
-        "generation": {"max-examples": max(1, options.max_examples), "database": "none",
-                       "no-shrink": not options.shrink},
-        "parameters": {"path.project_id": creds.project_id},
-        "dictionaries": {},
-        "auth": {"auto-signup": False},
-        "checks": checks,
-        "phases": phases,
-    }
-    if fixtures is not None:
-        extra = fixtures.config()
-        data["dictionaries"].update(extra["dictionaries"])
-        data["parameters"].update(extra["parameters"])
-    if not data["dictionaries"]:
-        del data["dictionaries"]
-    if options.headers:
-        data["headers"] = dict(options.headers)
-    if options.seed is not None:
-        data["seed"] = options.seed
-    if options.time_budget:
-        data["max-time"] = max(1, math.ceil(options.time_budget))
-    return SchemathesisConfig.from_dict(data)
 
 
 def _auth_provider(tokens: TokenSource) -> type:
@@ -176,13 +119,24 @@ def _filter_failure_hook(collector: Collector) -> Any:
     return filter_failure
 
 
+def _selected_operations(selected: frozenset[str]) -> Any:
+    def selected_operation(ctx: Any) -> bool:  # a Schemathesis filter function
+        return ctx.operation.definition.raw.get("operationId") in selected
+
+    return selected_operation
+
+
 def build_schema(contract: Contract, options: SuiteOptions, tokens: TokenSource,
                  transport: Transport, collector: Collector,
-                 fixtures: Fixtures | None = None) -> tuple[Any, list[Rename]]:
-    """The Schemathesis schema for this run, with auth, rate limit and hooks attached."""
+                 fixtures: Fixtures | None = None, selected: frozenset[str] | None = None
+                 ) -> tuple[Any, list[Rename]]:
+    """The Schemathesis schema for this run, with auth, rate limit and hooks attached;
+    with ``selected``, of those operations only (every phase, stateful links too)."""
     document, renames = generation_document(contract.document)
     schema: Any = schemathesis.openapi.from_dict(
         document, config=schemathesis_config(options, fixtures))
+    if selected is not None and selected != set(contract.operations):
+        schema = schema.include(_selected_operations(selected))
     if options.readonly:
         schema = schema.include(method="GET")
     if transport.bucket is not None:

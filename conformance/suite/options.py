@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.operation_settings import OperationOverride
+from conformance.selection import OperationFilter
+from conformance.settings import PHASES
 from conformance.suite.target import Target
 
 __all__ = ["ALL_PHASES", "DEFAULT_MAX_EXAMPLES", "DEFAULT_RATE_LIMIT", "SuiteOptions"]
 
-ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+ALL_PHASES = PHASES
 DEFAULT_MAX_EXAMPLES = 10
 DEFAULT_RATE_LIMIT = 20.0  # requests per second; Sinch allows 25 per app
 
@@ -34,3 +38,12 @@ class SuiteOptions:
     shrink: bool = True  # let Hypothesis minimise a failing case (clearer, slower)
     record: Path | None = None  # a HAR file of every exchange, secrets redacted
     extra_notes: tuple[str, ...] = field(default_factory=tuple)
+    # the configuration file's [operations.<operationId>] tables: skip, max-examples, ...
+    operations: Mapping[str, OperationOverride] = field(default_factory=dict)
+
+    def skipped_by_config(self, operation_id: str) -> str:
+        """Why the configuration skips this operation, or "" when it does not."""
+        override = self.operations.get(operation_id)
+        return override.skip_reason() if override and override.skip else ""
+    # which operations are tested (--include-*/--exclude-*); the others are not selected
+    selection: OperationFilter = OperationFilter()

@@ -4,6 +4,7 @@ bodies (the tests check them against the contract)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,17 +12,41 @@ from urllib.parse import urlencode
 
 import requests
 
+from conformance.errors import UserError
 from conformance.exchange.checks import CheckContext
 from conformance.exchange.clients import from_requests
 from conformance.exchange.evidence import evidence_for
 from conformance.findings import Finding, Kind
+from conformance.operation_settings import OperationOverride
 from conformance.suite.collector import FindingSink
 from conformance.suite.target import Target, TokenSource
 from conformance.suite.transport import Transport
 
-__all__ = ["P", "ProbeContext", "bodies"]
+__all__ = ["P", "PROBE_OPERATIONS", "ProbeContext", "bodies"]
 
 P = "/v1/projects/{project_id}"
+_CONTACT_RW = ("Contact_CreateContact", "Contact_GetContact", "Contact_DeleteContact")
+# probe -> the operations it calls (tests/test_selection_suite.py holds this to what they
+# call). With operation filters a probe runs when one of them is selected.
+PROBE_OPERATIONS: dict[str, frozenset[str]] = {
+    "auth_enforced": frozenset({"App_ListApps"}),
+    "expired_token": frozenset({"App_ListApps"}),
+    "inputs": frozenset({"Contact_CreateContact"}),
+    "pagination": frozenset({"Contact_ListContacts", *_CONTACT_RW}),
+    # every operation but the two lists the probes above walk, and UpdateWebhook
+    "lifecycle": frozenset({
+        "App_CreateApp", "App_GetApp", "App_UpdateApp", "App_DeleteApp",
+        "Webhooks_ListWebhooks", "Webhooks_CreateWebhook", "Webhooks_GetWebhook",
+        "Webhooks_DeleteWebhook", *_CONTACT_RW, "Contact_UpdateContact",
+        "Contact_MergeContact", "Contact_GetChannelProfile", "Capability_QueryCapability",
+        "Events_SendEvent", "Transcoding_TranscodeMessage", "OptIn_RegisterOptIn",
+        "OptIn_RegisterOptOut", "Conversation_CreateConversation",
+        "Conversation_GetConversation", "Conversation_UpdateConversation",
+        "Conversation_InjectMessage", "Conversation_ListConversations",
+        "Conversation_StopActiveConversation", "Conversation_DeleteConversation",
+        "Messages_ListMessages", "Messages_SendMessage", "Messages_GetMessage",
+        "Messages_DeleteMessage"}),
+}
 
 
 def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
@@ -70,12 +95,26 @@ class ProbeContext:
     sink: FindingSink
     checks: CheckContext
     readonly: bool
+    # the configuration's per-operation overrides: a skipped operation is never called, a
+    # status listed in expected-statuses is no rejection of valid data
+    operations: Mapping[str, OperationOverride] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    selected: frozenset[str] | None = None  # the operations a finding may be about
+
+    def _override(self, method: str, url: str) -> OperationOverride | None:
+        if not self.operations:
+            return None
+        op = self.checks.contract.operation_for(method, url, self.checks.base_path)
+        return self.operations.get(op.operation_id) if op else None
 
     def call(self, method: str, path: str, *, body: Any = None,
              query: dict[str, Any] | None = None, auth: str | None = None
              ) -> requests.Response:
         url = self.target.url(path) + (f"?{urlencode(query)}" if query else "")
+        override = self._override(method, url)
+        if override is not None and override.skip:  # the probe stops before calling it
+            raise UserError(f"the probe needs {override.operation_id}, which is "
+                            f"{override.skip_reason()}; it stopped before calling it")
         headers = {"Authorization": auth if auth is not None else self.tokens.header()}
         if auth == "":
             headers = {}
@@ -86,6 +125,11 @@ class ProbeContext:
                location: str) -> None:
         ex = from_requests(resp, "probe")
         op = self.checks.contract.operation_for(ex.method, ex.url, self.checks.base_path)
+        if self.selected is not None and (op is None or op.operation_id not in self.selected):
+            return  # a call made to set up a selected operation's test: not under test
+        override = self.operations.get(op.operation_id) if op else None
+        if kind is Kind.POSITIVE_DATA_REJECTED and override and override.expects(ex.status or 0):
+            return  # the configuration expects this status for valid data here
         self.sink.add(Finding.make(
             kind, source="suite", message=message, location=location,
             operation_id=op.operation_id if op else None, method=ex.method,

@@ -22,13 +22,16 @@ from conformance.contract import Contract
 from conformance.exchange.evidence import evidence_for
 from conformance.exchange.model import Exchange
 from conformance.findings import Finding
+from conformance.operation_settings import SKIPPED_BY_CONFIG
 from conformance.spec_loader import SPEC_DIR
 from conformance.suite.checks import DISABLED_CHECKS
 from conformance.suite.run_errors import RunError
 
-__all__ = ["OperationStats", "RunSummary", "render_table", "run_notes", "sample_of"]
+__all__ = ["READ_ONLY", "OperationStats", "RunSummary", "render_table", "run_notes", "sample_of",
+           "untested_lines"]
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful", "probe", "cleanup")
+READ_ONLY = "read-only run"  # why a read-only run skipped an operation
 OVERLAY_DIR = SPEC_DIR / "overlays"
 
 
@@ -98,6 +101,11 @@ class RunSummary:
     finished_at: str = ""
     # operation -> a redacted request/response of one of its exchanges (2xx if any)
     samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # operation filters (OperationFilter.to_json), the operations they left out, and the
+    # calls to those (a probe's set-up) that were made but not checked
+    selection: dict[str, list[str]] = field(default_factory=dict)
+    not_selected: list[str] = field(default_factory=list)
+    calls_filtered: int = 0
 
     @property
     def violations(self) -> list[Finding]:
@@ -152,7 +160,10 @@ class RunSummary:
                     "cleanup": self.cleanup, "notes": self.notes,
                     "error_count": len(self.errors),
                     "errors": [e.to_json() for e in self.errors],
-                    "problems": self.problems},
+                    "problems": self.problems,
+                    **({"selection": {**self.selection, "not_selected": self.not_selected,
+                                      "calls_filtered": self.calls_filtered}}
+                       if self.selection else {})},
             "findings": [{"fingerprint": f.fingerprint, "kind": str(f.kind),
                           "operation_id": f.operation_id, "status": f.status,
                           "occurrences": self.occurrences.get(f.fingerprint, 1),
@@ -199,7 +210,9 @@ def render_table(summary: RunSummary) -> str:
         viol = sum(1 for f in found if not f.is_drift)
         drift = len(found) - viol
         phases = " ".join(f"{p[:2]}{s.by_origin[p]}" for p in PHASES if s.by_origin[p])
-        mark = "" if s.exercised else f"  NOT EXERCISED ({summary.skipped.get(op_id, '?')})"
+        why = summary.skipped.get(op_id, "?")
+        mark = ("  SKIPPED BY CONFIG" if why.startswith(SKIPPED_BY_CONFIG) else
+                "" if s.exercised else f"  NOT EXERCISED ({why})")
         failed = summary.errors_of(op_id)
         if failed:
             mark += f"  ERROR ({', '.join(dict.fromkeys(e.what for e in failed))})"
@@ -211,6 +224,9 @@ def render_table(summary: RunSummary) -> str:
                  f"{summary.stateful_sequences} stateful sequences, "
                  f"{len(summary.violations)} violation(s), {len(summary.drift)} drift, "
                  f"{summary.wall_time:.1f} s")
+    if summary.not_selected:
+        lines.append(f"{len(summary.not_selected)} operation(s) not selected by the filters "
+                     f"(not tested): {', '.join(summary.not_selected)}")
     if summary.errors:
         lines.append(f"RUN FAILED: {len(summary.errors)} internal error(s), so these counts "
                      "and verdicts are incomplete (listed below)")
@@ -220,3 +236,18 @@ def render_table(summary: RunSummary) -> str:
                      f"({t.get('waited_s', 0):.1f} s waited), {t.get('unreachable', 0):g} "
                      f"could not connect, {t.get('timed_out', 0):g} timed out")
     return "\n".join(lines)
+
+
+def untested_lines(summary: RunSummary) -> list[str]:
+    """A WARNING naming the operations not exercised (but those a read-only run or the
+    configuration skipped on purpose), and a line naming those the configuration skipped."""
+    lines = []
+    missing = [op for op, s in summary.operations.items() if not s.exercised and not
+               summary.skipped.get(op, "").startswith((READ_ONLY, SKIPPED_BY_CONFIG))]
+    if missing:
+        lines.append(f"WARNING: {len(missing)} operation(s) not exercised: {', '.join(missing)}")
+    skipped = [op for op, why in summary.skipped.items() if why.startswith(SKIPPED_BY_CONFIG)]
+    if skipped:
+        lines.append(f"{len(skipped)} operation(s) skipped by config: "
+                     f"{', '.join(sorted(skipped))}")
+    return lines
