@@ -52,6 +52,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "from --token-url (default: $SINCH_AUTH, else oauth2).")
     target.add_argument("--token-url", help="OAuth2 token URL (default: $SINCH_TOKEN_URL, else "
                                             "https://auth.sinch.com/oauth2/token).")
+    target.add_argument("--second-project-id",
+                        help="Another project of yours, for the access probes: its key must "
+                             "not reach the project under test, nor the other way round "
+                             "(default: $SINCH_SECOND_PROJECT_ID; without one they invent "
+                             "foreign ids).")
+    target.add_argument("--second-key-id",
+                        help="Access key id of --second-project-id "
+                             "(default: $SINCH_SECOND_KEY_ID).")
+    target.add_argument("--second-key-secret",
+                        help="Access key secret of --second-project-id (default: "
+                             "$SINCH_SECOND_KEY_SECRET; prefer the variable). Never written "
+                             "out.")
     target.add_argument("--emulator-fault", action="append", default=[], metavar="NAME",
                         help="Test the bundled emulator with this fault switched on "
                              "(see 'sinch-conformance emulator --list-faults').")
@@ -117,6 +129,11 @@ def _check_args(args: argparse.Namespace) -> None:
         raise UserError("--emulator-fault switches on a fault of the bundled emulator, but "
                         "--target names another system",
                         tip="drop --target (and $SINCH_TARGET) to test the emulator")
+    if not args.target and any(getattr(args, f"second_{n}", None)
+                               for n in ("project_id", "key_id", "key_secret")):
+        raise UserError("--second-project-id and its key name a project of a --target; the "
+                        "bundled emulator serves a second project of its own",
+                        tip="pass --target too, or drop the --second-* flags")
     if args.max_examples is not None and args.max_examples < 1:
         raise UserError("--max-examples must be at least 1", tip="pass e.g. --max-examples 10")
     if args.workers < 1 or args.retries < 0:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from conformance.contract import Operation
 from conformance.exchange.checks import CheckContext
 from conformance.exchange.clients import from_requests
 from conformance.exchange.evidence import evidence_for
@@ -71,21 +72,34 @@ class ProbeContext:
     checks: CheckContext
     readonly: bool
     notes: list[str] = field(default_factory=list)
+    # the second project's key (target.second), its secrets redacted with ours
+    second: TokenSource | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        second = getattr(self.target, "second", None)
+        if second is not None:
+            self.second = TokenSource(second, self.transport)
+            self.tokens.companion = self.second
 
     def call(self, method: str, path: str, *, body: Any = None,
-             query: dict[str, Any] | None = None, auth: str | None = None
-             ) -> requests.Response:
+             query: dict[str, Any] | None = None, auth: str | None = None,
+             key: str | None = None) -> requests.Response:
+        """``auth``: None for our credentials, "" for none, else the header to send;
+        ``key``: the retry breaker's name for the call (default: method and path)."""
         url = self.target.url(path) + (f"?{urlencode(query)}" if query else "")
         headers = {"Authorization": auth if auth is not None else self.tokens.header()}
         if auth == "":
             headers = {}
         return self.transport.request(method, url, headers=headers, json=body,
-                                      origin="probe", key=f"probe {method} {path}")
+                                      origin="probe", key=key or f"probe {method} {path}")
 
     def report(self, kind: Kind, resp: requests.Response, message: str,
-               location: str) -> None:
+               location: str, op: Operation | None = None) -> None:
+        """Record the finding ``resp`` shows; ``op`` when the URL does not name the
+        operation (a garbled id)."""
         ex = from_requests(resp, "probe")
-        op = self.checks.contract.operation_for(ex.method, ex.url, self.checks.base_path)
+        op = op or self.checks.contract.operation_for(ex.method, ex.url,
+                                                      self.checks.base_path)
         self.sink.add(Finding.make(
             kind, source="suite", message=message, location=location,
             operation_id=op.operation_id if op else None, method=ex.method,
