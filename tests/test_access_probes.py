@@ -138,3 +138,33 @@ def test_second_project_secret_is_in_no_output(emulator: Target, tmp_path: Path)
     assert len(files) >= 4  # findings and three recordings
     leaks = [(p.name, n) for p in files for n in needles if n in p.read_bytes()]
     assert leaks == []
+
+
+@pytest.mark.parametrize(("values", "match"), [
+    ({"second_project_id": "p2"}, "--second-key-id, --second-key-secret is missing"),
+    ({"second_project_id": "p", "second_key_id": "k2", "second_key_secret": "s2"},
+     "is the project under test"),
+])
+def test_second_project_flags_are_all_or_none(values: dict[str, str], match: str) -> None:
+    from conformance.errors import UserError
+    from conformance.suite.target import target_from
+
+    base = {"project_id": "p", "key_id": "k", "key_secret": "s"}
+    with pytest.raises(UserError, match=match):
+        target_from("https://x.example", {**base, **values}, {})
+    env = {"SINCH_SECOND_PROJECT_ID": "p2", "SINCH_SECOND_KEY_ID": "k2",
+           "SINCH_SECOND_KEY_SECRET": "s2"}
+    second = target_from("https://x.example", base, env).second
+    assert second is not None and (second.project_id, second.key_id) == ("p2", "k2")
+    assert target_from("https://x.example", base, {}).second is None
+
+
+def test_second_project_flags_need_a_target() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--second-project-id",
+                           "p2", "--out", "unused"], capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "--second-project-id" in proc.stderr
+    assert "Traceback" not in proc.stderr
