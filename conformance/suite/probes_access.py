@@ -168,6 +168,15 @@ def foreign_project(ctx: ProbeContext) -> None:
         _refused(ctx, "GET", f"{theirs}/webhooks/{hook}", hook_what, auth=auth)
         _refused(ctx, "DELETE", f"{theirs}/webhooks/{hook}", hook_what, auth=auth)
         ctx.call("DELETE", f"{P}/webhooks/{hook}")
+    if second is not None:  # an id of ours in the body of a create in their project
+        resp = ctx.call("POST", f"{theirs}/webhooks", body=bodies(app)["webhook"],
+                        auth=second)
+        if _ok(resp):
+            ctx.report(Kind.CROSS_PROJECT_ACCESS, resp, f"Webhooks_CreateWebhook in project "
+                       f"{other} answered {resp.status_code} to app_id {app}, an app of "
+                       f"project {own}; {_EXPECT}.", "request.body/app_id")
+            if _id(resp):
+                ctx.call("DELETE", f"{theirs}/webhooks/{_id(resp)}", auth=second)
     ctx.call("DELETE", f"{P}/apps/{app}")
 
 
