@@ -144,6 +144,9 @@ def foreign_project(ctx: ProbeContext) -> None:
     an app and a webhook we create, named under the other project."""
     own = ctx.target.credentials.project_id
     other = _other_project(ctx)
+    if ctx.target.second is None:
+        ctx.notes.append("foreign_project probe: no second project given "
+                         "(--second-project-id); it named an invented project id instead")
     theirs = f"/v1/projects/{other}"
     for path in ("/apps", "/contacts"):
         _refused(ctx, "GET", theirs + path, f"our key on project {other}, which it does "
