@@ -86,7 +86,8 @@ def wrong_credentials(ctx: ProbeContext) -> None:
     creds = ctx.target.credentials
     wrong = "wrong-" + secrets.token_urlsafe(8)
     headers = [("a wrong key secret", basic_header(creds.key_id, wrong)),
-               ("an unknown key id", basic_header(str(uuid.uuid4()), wrong)),
+               ("an unknown key id with our key's secret",
+                basic_header(str(uuid.uuid4()), creds.key_secret)),
                ("a Basic header that is not base64", "Basic not*base64!"),
                ("a Basic header without a secret",
                 "Basic " + base64.b64encode(creds.key_id.encode()).decode()),
