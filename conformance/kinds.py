@@ -52,6 +52,12 @@ class Kind(StrEnum):
     # Not checked: our validator failed, or the body could not be validated.
     VALIDATION_ERROR = "validation_error"
     BODY_SKIPPED = "body_skipped"
+    # Access and resource integrity (violations, found by the suite's access probes).
+    CROSS_PROJECT_ACCESS = "cross_project_access"
+    WRONG_CREDENTIALS_ACCEPTED = "wrong_credentials_accepted"
+    CHILD_VIA_WRONG_PARENT = "child_via_wrong_parent"
+    FAILED_CREATE_LEFT_RESOURCE = "failed_create_left_resource"
+    INVALID_ID_NOT_REJECTED = "invalid_id_not_rejected"
 
 
 DRIFT_KINDS = frozenset(
@@ -93,6 +99,15 @@ KIND_INFO: dict[Kind, tuple[str, str, Severity]] = {
     Kind.UNDOCUMENTED_STATUS: ("Undocumented status code in traffic", "drift", Severity.MINOR),
     Kind.VALIDATION_ERROR: ("Validator failure", "not checked", Severity.NORMAL),
     Kind.BODY_SKIPPED: ("Body not validated", "not checked", Severity.TRIVIAL),
+    Kind.CROSS_PROJECT_ACCESS: ("Another project's resources reachable", "auth",
+                                Severity.BLOCKER),
+    Kind.WRONG_CREDENTIALS_ACCEPTED: ("Wrong credentials accepted", "auth", Severity.BLOCKER),
+    Kind.CHILD_VIA_WRONG_PARENT: ("Child resource reachable through another parent", "auth",
+                                  Severity.CRITICAL),
+    Kind.FAILED_CREATE_LEFT_RESOURCE: ("Failed create left a resource behind", "stateful",
+                                       Severity.CRITICAL),
+    Kind.INVALID_ID_NOT_REJECTED: ("Garbled or unknown id not answered 4xx", "stateful",
+                                   Severity.NORMAL),
 }
 CATEGORIES = (
     "schema violation", "undocumented status", "drift", "server error", "auth", "stateful",

@@ -97,6 +97,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("project-id", (str,), None, "--project-id", "project-id-env"),
     Setting("key-id", (str,), None, "--key-id", "key-id-env"),
     Setting("key-secret", (str,), None, "--key-secret", "key-secret-env", secret=True),
+    Setting("second-project-id", (str,), None, "--second-project-id", "SINCH_SECOND_PROJECT_ID",
+            none="none: invented foreign ids"),
+    Setting("second-key-id", (str,), None, "--second-key-id", "SINCH_SECOND_KEY_ID"),
+    Setting("second-key-secret", (str,), None, "--second-key-secret", "SINCH_SECOND_KEY_SECRET",
+            secret=True),
     Setting("max-examples", (int,), 10, "--max-examples", check=_at_least(1)),
     Setting("time-budget", _NUM, None, "--time-budget", check=_at_least(0), none="no limit"),
     Setting("seed", (int,), None, "--seed", none="a random one"),
@@ -119,6 +124,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("exclude-tag", (list,), [], "--exclude-tag", dest="exclude_tags"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def _variable(setting: Setting) -> str:
+    """The variable a setting is read from (``key-secret``: the one ``key-secret-env`` names
+    by default)."""
+    return setting.env if setting.env.isupper() else str(_BY_KEY[setting.env].default)
 _PATHS = ("out", "record")
 
 
@@ -213,12 +224,12 @@ def _check_top(top: Section) -> None:
         check_type(top, key, value, setting.types)
         if isinstance(value, list) and not all(isinstance(p, str) for p in value):
             raise top.error(key, "must be an array of strings")
-        if key == "key-secret" and "${" not in value:
+        if setting.secret and "${" not in value:
             raise UserError(f"{top.where(key)} holds a literal secret; a configuration file "
                             "is usually committed, so it may hold the secret only as a "
                             "${VARIABLE} reference",
-                            tip=f"write key-secret = \"${{SINCH_KEY_SECRET}}\" (or set "
-                                f"key-secret-env) in {top.file}, and export the variable")
+                            tip=f"write {key} = \"${{{_variable(setting)}}}\" in "
+                                f"{top.file}, and export the variable")
 
 
 def load_settings(start_dir: Path | None = None, config_path: str | Path | None = None,

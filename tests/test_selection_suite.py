@@ -46,6 +46,7 @@ def test_probes_declare_the_operations_they_call() -> None:
                                FindingSink(), checks, False)
             entry.obj.run(ctx)
             transport.close()
+            called.discard("?")  # a garbled id's URL names no operation there is to select
             declared = entry.obj.operations
             assert called <= declared, (entry.name, called - declared)
             assert declared - called <= CALLED_ONLY_SOMETIMES.get(entry.name, set())

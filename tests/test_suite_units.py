@@ -440,9 +440,11 @@ def test_failure_kinds_are_registered_with_the_kind_they_map_to() -> None:
 
 def test_probes_are_registered_in_the_run_order_with_their_kinds() -> None:
     assert PROBES.names() == ("auth_enforced", "lifecycle", "pagination", "inputs",
-                              "expired_token")
+                              "expired_token", "wrong_credentials", "foreign_project",
+                              "resource_hierarchy", "failed_create", "garbled_ids")
     assert all(e.where == {"suite"} and e.kinds and e.doc == e.obj.summary for e in PROBES)
-    assert [e.name for e in PROBES if e.obj.mutating] == ["lifecycle", "inputs"]
+    assert [e.name for e in PROBES if e.obj.mutating] == [
+        "lifecycle", "inputs", "resource_hierarchy", "failed_create"]
     assert PROBES["auth_enforced"].kinds == {Kind.AUTH_IGNORED}
     assert PROBES.kinds() <= {str(k) for k in Kind}
 

@@ -50,6 +50,14 @@ __all__ = ["EmulatorApp", "RawRequest", "create_app"]
 
 _BODY_KINDS = frozenset({Kind.REQUEST_BODY_SCHEMA, Kind.REQUEST_CONTENT_TYPE})
 _BODY_DRIFT = frozenset({Kind.UNDOCUMENTED_FIELD, Kind.UNDOCUMENTED_ENUM_VALUE})
+_CREATES = frozenset({"App_CreateApp", "Contact_CreateContact",
+                      "Conversation_CreateConversation", "Webhooks_CreateWebhook"})
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _garbled(params: dict[str, str]) -> bool:
+    """True when a path id (not the project id) holds a character ids never hold."""
+    return any(not set(v) <= _ID_CHARS for k, v in params.items() if k != "project_id")
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,12 @@ class EmulatorApp:
     # ---------------------------------------------------------------- the pipeline
     def handle(self, req: RawRequest) -> Reply:
         if req.path.rstrip("/") == TOKEN_PATH:
-            return self.auth.token_endpoint(req.method, req.header("authorization"), req.body)
+            try:
+                lenient = FaultName.WRONG_SECRET_ACCEPTED in self._faults(req)
+            except ApiError as exc:
+                return exc.reply()
+            return self.auth.token_endpoint(req.method, req.header("authorization"), req.body,
+                                            any_secret=lenient)
         match = self.contract.match(req.method, req.url)
         if match is None:
             return ApiError(404, "NOT_FOUND", f"No such path: {req.path}").reply()
@@ -135,6 +148,8 @@ class EmulatorApp:
             raise ApiError(429, "RESOURCE_EXHAUSTED", "Too many requests: rate limit "
                            "exceeded.", [("retry-after", "1")])
         self._authorize(req, params["project_id"], faults)
+        if FaultName.GARBLED_ID_500 in faults and _garbled(params):
+            raise ApiError.internal()
         findings: list[Finding] = []
         if req.query or req.body.strip() or op_id not in self._always_valid:
             findings = self.contract.validate_request(req.method, req.url, req.headers,
@@ -144,6 +159,8 @@ class EmulatorApp:
                      f.kind is Kind.BODY_SKIPPED]
         op = self.contract.operations[op_id]
         if rejecting:
+            if FaultName.FAILED_CREATE_PERSISTS in faults and op_id in _CREATES:
+                self._store_anyway(req, op_id, params, faults)
             return self._reject(op_id, rejecting, faults)
         if FaultName.VALID_BODY_REJECTED in faults and op.request_content:
             raise ApiError.invalid("Invalid request body.")
@@ -154,14 +171,35 @@ class EmulatorApp:
         call = Call(op_id, params["project_id"], self.store.project(params["project_id"]),
                     params, _query(req.query), self._body(op_id, req.body, drift), faults,
                     self.env)
+        if FaultName.FOREIGN_IDS_SERVED in faults:
+            call.elsewhere = self.store.find_anywhere
         return self._dispatch(call)
+
+    def _store_anyway(self, req: RawRequest, op_id: str, params: dict[str, str],
+                      faults: frozenset[str]) -> None:
+        """The failed-create-persists fault: run the create on the rejected body."""
+        try:
+            body = json.loads(req.body)
+        except ValueError:
+            return
+        if not isinstance(body, dict):
+            return
+        call = Call(op_id, params["project_id"], self.store.project(params["project_id"]),
+                    params, {}, body, faults, self.env)
+        try:
+            self._dispatch(call)
+        except ApiError:
+            pass  # what the handler refused is not stored either
 
     def _authorize(self, req: RawRequest, project_id: str, faults: frozenset[str]) -> None:
         if FaultName.AUTH_IGNORED in faults:
             return
-        expired_ok = FaultName.EXPIRED_TOKEN_ACCEPTED in faults
-        key = self.auth.authenticate(req.header("authorization"), accept_expired=expired_ok)
-        if key.project_id != project_id:
+        key = self.auth.authenticate(
+            req.header("authorization"),
+            accept_expired=FaultName.EXPIRED_TOKEN_ACCEPTED in faults,
+            any_secret=FaultName.WRONG_SECRET_ACCEPTED in faults,
+            any_token=FaultName.FORGED_TOKEN_ACCEPTED in faults)
+        if key.project_id != project_id and FaultName.PROJECT_NOT_CHECKED not in faults:
             raise ApiError.forbidden(project_id)
 
     def _reject(self, op_id: str, rejecting: list[Finding], faults: frozenset[str]) -> Reply:

@@ -52,28 +52,37 @@ class Authenticator:
         self._tokens: dict[str, tuple[AccessKey, float]] = {}
         self._lock = threading.Lock()
 
-    def key_for(self, key_id: str, secret: str) -> AccessKey | None:
+    def key_for(self, key_id: str, secret: str, *, any_secret: bool = False
+                ) -> AccessKey | None:
+        """The key with this id and secret; ``any_secret`` (a fault) skips the secret."""
         key = self._keys.get(key_id)
-        if key is None or not hmac.compare_digest(key.key_secret.encode(), secret.encode()):
+        if key is None or not (any_secret or hmac.compare_digest(key.key_secret.encode(),
+                                                                 secret.encode())):
             return None
         return key
 
-    def authenticate(self, authorization: str, *, accept_expired: bool = False) -> AccessKey:
-        """The access key behind an Authorization header, or a 401 ApiError."""
+    def authenticate(self, authorization: str, *, accept_expired: bool = False,
+                     any_secret: bool = False, any_token: bool = False) -> AccessKey:
+        """The access key behind an Authorization header, or a 401 ApiError.
+
+        The keyword flags are faults: an expired token, any secret of a known key id, any
+        bearer token (an unknown one stands for the first key) are taken."""
         if not authorization:
             raise ApiError.unauthenticated("Request is missing credentials: send HTTP Basic "
                                            "(key id, key secret) or an OAuth2 bearer token.")
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer":
-            return self._bearer(value.strip(), accept_expired)
+            return self._bearer(value.strip(), accept_expired, any_token)
         pair = _basic(authorization)
-        key = self.key_for(*pair) if pair else None
+        key = self.key_for(*pair, any_secret=any_secret) if pair else None
         if key is None:
             raise ApiError.unauthenticated()
         return key
 
-    def _bearer(self, token: str, accept_expired: bool) -> AccessKey:
+    def _bearer(self, token: str, accept_expired: bool, any_token: bool) -> AccessKey:
         entry = self._tokens.get(token)
+        if entry is None and any_token and token:
+            return next(iter(self._keys.values()))
         if entry is None:
             raise ApiError.unauthenticated()
         key, expires = entry
@@ -83,7 +92,8 @@ class Authenticator:
         return key
 
     # ---------------------------------------------------------------- token endpoint
-    def token_endpoint(self, method: str, authorization: str, body: bytes) -> Reply:
+    def token_endpoint(self, method: str, authorization: str, body: bytes, *,
+                       any_secret: bool = False) -> Reply:
         if method != "POST":
             return Reply(405, {"error": "invalid_request",
                                "error_description": "use POST"}, headers=[("allow", "POST")])
@@ -94,7 +104,7 @@ class Authenticator:
         pair = _basic(authorization) if authorization else None
         if pair is None and "client_id" in form:
             pair = (form["client_id"], form.get("client_secret", ""))
-        key = self.key_for(*pair) if pair else None
+        key = self.key_for(*pair, any_secret=any_secret) if pair else None
         if key is None:
             return _oauth_error(401, "invalid_client", "Unknown key id or wrong key secret.")
         if form.get("grant_type") != "client_credentials":

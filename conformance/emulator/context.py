@@ -43,6 +43,8 @@ class Call:
     body: Any
     faults: frozenset[str]
     env: Env
+    # the foreign-ids-served fault: (collection, id) -> a resource of any project
+    elsewhere: Callable[[str, str], Doc | None] | None = None
 
     def fault(self, name: FaultName) -> bool:
         return name in self.faults
@@ -69,23 +71,24 @@ class Call:
         return self.body.get(name, default) if isinstance(self.body, dict) else default
 
     # ---------------------------------------------------------------- lookups
+    def find(self, collection: str, ident: str, what: str) -> Doc:
+        """The resource ``ident`` of this project's ``collection`` ("apps", "webhooks",
+        ...), or a 404 ApiError naming ``what``."""
+        doc: Doc | None = getattr(self.state, collection).get(ident)
+        if doc is None and self.elsewhere is not None:
+            doc = self.elsewhere(collection, ident)
+        if doc is None:
+            raise ApiError.not_found(what, ident)
+        return doc
+
     def app(self, app_id: str) -> Doc:
-        app = self.state.apps.get(app_id)
-        if app is None:
-            raise ApiError.not_found("app", app_id)
-        return app
+        return self.find("apps", app_id, "app")
 
     def contact(self, contact_id: str) -> Doc:
-        contact = self.state.contacts.get(contact_id)
-        if contact is None:
-            raise ApiError.not_found("contact", contact_id)
-        return contact
+        return self.find("contacts", contact_id, "contact")
 
     def conversation(self, conv_id: str) -> Doc:
-        conv = self.state.conversations.get(conv_id)
-        if conv is None:
-            raise ApiError.not_found("conversation", conv_id)
-        return conv
+        return self.find("conversations", conv_id, "conversation")
 
 
 Handler = Callable[[Call], Reply]

@@ -69,6 +69,13 @@ class FaultName(StrEnum):
     PAGINATION_REPEATS = "pagination-repeats"
     PAGINATION_SKIPS = "pagination-skips"
     PAGE_SIZE_ABOVE_MAX = "page-size-above-max"
+    PROJECT_NOT_CHECKED = "project-not-checked"
+    FOREIGN_IDS_SERVED = "foreign-ids-served"
+    WRONG_SECRET_ACCEPTED = "wrong-secret-accepted"
+    FORGED_TOKEN_ACCEPTED = "forged-token-accepted"
+    WEBHOOK_ANY_APP = "webhook-any-app"
+    FAILED_CREATE_PERSISTS = "failed-create-persists"
+    GARBLED_ID_500 = "garbled-id-500"
 
 
 @dataclass(frozen=True)
@@ -167,6 +174,35 @@ _fault(FaultName.PAGE_SIZE_ABOVE_MAX, Kind.RESPONSE_BODY_SCHEMA,
        "honours page_size above 20 (the documented maximum) instead of clamping it", _LISTS,
        "handler", "the maximum is prose only: a schema check sees it only with an overlay "
        "adding maxItems: 20 to the list arrays; otherwise a check must count the items")
+
+_fault(FaultName.PROJECT_NOT_CHECKED, Kind.CROSS_PROJECT_ACCESS,
+       "lets a valid key reach any project: the key's project is not compared with the "
+       "path's project_id (no 403)", _EVERY_OP, "auth",
+       "the access probe's requests naming another (or an invented) project id get 2xx")
+_fault(FaultName.FOREIGN_IDS_SERVED, Kind.CROSS_PROJECT_ACCESS,
+       "looks an app, contact, conversation or webhook up in every project when the "
+       "path's project does not hold it (OWASP API1, broken object-level authorisation)",
+       "get/update/delete of apps, contacts, conversations, webhooks", "handler",
+       "seen with a second project's key: its project path serves the first's resources")
+_fault(FaultName.WRONG_SECRET_ACCEPTED, Kind.WRONG_CREDENTIALS_ACCEPTED,
+       "accepts a known key id with any secret (HTTP Basic and the token endpoint)",
+       "every operation, and POST /oauth2/token", "auth")
+_fault(FaultName.FORGED_TOKEN_ACCEPTED, Kind.WRONG_CREDENTIALS_ACCEPTED,
+       "accepts any bearer token it never issued (unverified tokens), as the main key's",
+       "every operation, with an unknown bearer token", "auth")
+_fault(FaultName.WEBHOOK_ANY_APP, Kind.CHILD_VIA_WRONG_PARENT,
+       "lists every webhook of the project under any app, not only the app's own",
+       "Webhooks_ListWebhooks", "handler",
+       "RESTler's ResourceHierarchy checker: a child read through a parent it is not under")
+_fault(FaultName.FAILED_CREATE_PERSISTS, Kind.FAILED_CREATE_LEFT_RESOURCE,
+       "stores what a create request holds before validating it, then answers 400 without "
+       "removing it", "create app/contact/conversation/webhook", "request",
+       "RESTler's LeakageRule checker: a create answered 4xx leaves a resource behind")
+_fault(FaultName.GARBLED_ID_500, Kind.INVALID_ID_NOT_REJECTED,
+       "answers 500 INTERNAL when a path id holds a character other than letters, digits, "
+       "'-', '_' or '.' (an id pasted unescaped into a query)",
+       "operations with an id in the path", "request",
+       "RESTler's InvalidDynamicObject checker: ids like '{}' or 'X??' must get 4xx")
 
 
 def _check_complete() -> None:

@@ -147,3 +147,11 @@ class Store:
             with self._lock:
                 state = self._projects.setdefault(project_id, ProjectState())
         return state
+
+    def find_anywhere(self, collection: str, ident: str) -> Doc | None:
+        """A resource of any project (only the foreign-ids-served fault looks there)."""
+        for state in list(self._projects.values()):
+            doc: Doc | None = getattr(state, collection).get(ident)
+            if doc is not None:
+                return doc
+        return None

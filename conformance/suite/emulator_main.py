@@ -3,7 +3,9 @@
 (:class:`~conformance.suite.emulator_runner.EmulatorProcess`).
 
 Credentials come from ``SINCH_PROJECT_ID``, ``SINCH_KEY_ID`` and ``SINCH_KEY_SECRET`` (never
-the command line; what is missing is generated). It serves through the emulator's own
+the command line; what is missing is generated); ``SINCH_SECOND_PROJECT_ID``,
+``SINCH_SECOND_KEY_ID`` and ``SINCH_SECOND_KEY_SECRET``, when all set, add a second project
+with its own key. It serves through the emulator's own
 :func:`conformance.emulator.server.serve`, which binds the socket (``TCP_NODELAY`` on, so
 keep-alive answers never wait for the client's delayed ACK) and prints the start line with
 the base URL before the first request; the runner reads the URL from that line. Bad input
@@ -16,8 +18,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from conformance.errors import UserError, exit_code
+
+if TYPE_CHECKING:
+    from conformance.emulator.config import AccessKey
 
 __all__ = ["main"]
 
@@ -49,13 +55,21 @@ def _serve(args: argparse.Namespace) -> int:
     secret = os.environ.get("SINCH_KEY_SECRET")
     config = generated_config(os.environ.get("SINCH_PROJECT_ID"),
                               os.environ.get("SINCH_KEY_ID"), secret, faults=faults,
-                              token_ttl_seconds=args.token_ttl)
+                              token_ttl_seconds=args.token_ttl, extra_keys=_second_key())
     try:
         return serve(config, args.host, args.port, show_secret=not secret)
     except (OSError, OverflowError) as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port} "
                         f"({getattr(exc, 'strerror', None) or exc})",
                         tip="pick another --port, or --port 0 for a free one") from None
+
+
+def _second_key() -> tuple[AccessKey, ...]:
+    from conformance.emulator.config import AccessKey
+
+    key_id, secret, project = (os.environ.get(f"SINCH_SECOND_{n}", "")
+                               for n in ("KEY_ID", "KEY_SECRET", "PROJECT_ID"))
+    return (AccessKey(key_id, secret, project),) if key_id and secret and project else ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,8 @@
 The emulator (``python -m conformance.suite.emulator_main --port 0 ...``, which serves
 through :func:`conformance.emulator.server.serve`) prints one line with its base URL once it
 listens. Throwaway credentials are generated for it and handed over in its environment,
-never on its command line.
+never on its command line: those of the project under test, and those of a second project
+the emulator serves too (the access probes use its key against the first project).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 
 from conformance.errors import UserError
@@ -42,6 +43,7 @@ class EmulatorProcess:
     credentials: Credentials
     faults: Sequence[str] = ()
     token_ttl: int = TOKEN_TTL
+    second: Credentials | None = field(default_factory=emulator_credentials, repr=False)
     _proc: subprocess.Popen[str] | None = None
     base_url: str = ""
 
@@ -53,6 +55,10 @@ class EmulatorProcess:
         env = {**os.environ, "SINCH_PROJECT_ID": self.credentials.project_id,
                "SINCH_KEY_ID": self.credentials.key_id,
                "SINCH_KEY_SECRET": self.credentials.key_secret, "PYTHONUNBUFFERED": "1"}
+        if self.second is not None:
+            env.update(SINCH_SECOND_PROJECT_ID=self.second.project_id,
+                       SINCH_SECOND_KEY_ID=self.second.key_id,
+                       SINCH_SECOND_KEY_SECRET=self.second.key_secret)
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       stdin=subprocess.DEVNULL, text=True, env=env)
         line = self._first_line()
@@ -67,7 +73,10 @@ class EmulatorProcess:
         creds = Credentials(self.credentials.project_id, self.credentials.key_id,
                             self.credentials.key_secret, self.credentials.auth,
                             self.base_url + "/oauth2/token")
-        return Target(self.base_url, creds, name="emulator")
+        second = self.second and Credentials(self.second.project_id, self.second.key_id,
+                                              self.second.key_secret, creds.auth,
+                                              creds.token_url)
+        return Target(self.base_url, creds, name="emulator", second=second or None)
 
     def _first_line(self) -> str:
         assert self._proc is not None and self._proc.stdout is not None

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from conformance.contract import Operation
 from conformance.errors import UserError
 from conformance.exchange.checks import CheckContext
 from conformance.exchange.clients import from_requests
@@ -46,6 +47,26 @@ PROBE_OPERATIONS: dict[str, frozenset[str]] = {
         "Conversation_StopActiveConversation", "Conversation_DeleteConversation",
         "Messages_ListMessages", "Messages_SendMessage", "Messages_GetMessage",
         "Messages_DeleteMessage"}),
+    # conformance/suite/probes_access.py
+    "wrong_credentials": frozenset({"App_ListApps"}),
+    "foreign_project": frozenset({
+        "App_CreateApp", "App_DeleteApp", "App_GetApp", "App_ListApps", "App_UpdateApp",
+        "Contact_ListContacts", "Webhooks_CreateWebhook", "Webhooks_DeleteWebhook",
+        "Webhooks_GetWebhook"}),
+    "resource_hierarchy": frozenset({
+        "App_CreateApp", "App_DeleteApp", "Webhooks_CreateWebhook", "Webhooks_DeleteWebhook",
+        "Webhooks_ListWebhooks"}),
+    "failed_create": frozenset({
+        "App_CreateApp", "App_DeleteApp", "App_ListApps", "Webhooks_CreateWebhook",
+        "Webhooks_ListWebhooks"}),
+    "garbled_ids": frozenset({
+        "App_DeleteApp", "App_GetApp", "App_UpdateApp", "Contact_DeleteContact",
+        "Contact_GetContact", "Contact_MergeContact", "Contact_UpdateContact",
+        "Conversation_DeleteConversation", "Conversation_GetConversation",
+        "Conversation_InjectMessage", "Conversation_StopActiveConversation",
+        "Conversation_UpdateConversation", "Messages_DeleteMessage", "Messages_GetMessage",
+        "Webhooks_DeleteWebhook", "Webhooks_GetWebhook", "Webhooks_ListWebhooks",
+        "Webhooks_UpdateWebhook"}),
 }
 
 
@@ -100,6 +121,14 @@ class ProbeContext:
     operations: Mapping[str, OperationOverride] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     selected: frozenset[str] | None = None  # the operations a finding may be about
+    # the second project's key (target.second), its secrets redacted with ours
+    second: TokenSource | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        second = getattr(self.target, "second", None)
+        if second is not None:
+            self.second = TokenSource(second, self.transport)
+            self.tokens.companion = self.second
 
     def _override(self, method: str, url: str) -> OperationOverride | None:
         if not self.operations:
@@ -108,8 +137,10 @@ class ProbeContext:
         return self.operations.get(op.operation_id) if op else None
 
     def call(self, method: str, path: str, *, body: Any = None,
-             query: dict[str, Any] | None = None, auth: str | None = None
-             ) -> requests.Response:
+             query: dict[str, Any] | None = None, auth: str | None = None,
+             key: str | None = None) -> requests.Response:
+        """``auth``: None for our credentials, "" for none, else the header to send;
+        ``key``: the retry breaker's name for the call (default: method and path)."""
         url = self.target.url(path) + (f"?{urlencode(query)}" if query else "")
         override = self._override(method, url)
         if override is not None and override.skip:  # the probe stops before calling it
@@ -119,12 +150,15 @@ class ProbeContext:
         if auth == "":
             headers = {}
         return self.transport.request(method, url, headers=headers, json=body,
-                                      origin="probe", key=f"probe {method} {path}")
+                                      origin="probe", key=key or f"probe {method} {path}")
 
     def report(self, kind: Kind, resp: requests.Response, message: str,
-               location: str) -> None:
+               location: str, op: Operation | None = None) -> None:
+        """Record the finding ``resp`` shows; ``op`` when the URL does not name the
+        operation (a garbled id)."""
         ex = from_requests(resp, "probe")
-        op = self.checks.contract.operation_for(ex.method, ex.url, self.checks.base_path)
+        op = op or self.checks.contract.operation_for(ex.method, ex.url,
+                                                      self.checks.base_path)
         if self.selected is not None and (op is None or op.operation_id not in self.selected):
             return  # a call made to set up a selected operation's test: not under test
         override = self.operations.get(op.operation_id) if op else None

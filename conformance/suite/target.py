@@ -28,7 +28,10 @@ SINCH_TOKEN_URL = "https://auth.sinch.com/oauth2/token"
 AUTH_MODES = ("basic", "oauth2")
 _ENV = {"project_id": "SINCH_PROJECT_ID", "key_id": "SINCH_KEY_ID",
         "key_secret": "SINCH_KEY_SECRET", "auth": "SINCH_AUTH", "token_url": "SINCH_TOKEN_URL",
-        "target": "SINCH_TARGET"}
+        "target": "SINCH_TARGET", "second_project_id": "SINCH_SECOND_PROJECT_ID",
+        "second_key_id": "SINCH_SECOND_KEY_ID",
+        "second_key_secret": "SINCH_SECOND_KEY_SECRET"}
+_SECOND = ("second_project_id", "second_key_id", "second_key_secret")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class Target:
     base_url: str
     credentials: Credentials
     name: str = ""  # what reports call it: the URL, or "emulator"
+    # a second project's key, for the access probes (None: they invent foreign ids)
+    second: Credentials | None = None
 
     @property
     def base_path(self) -> str:
@@ -90,7 +95,25 @@ def target_from(url: str, values: Mapping[str, str | None],
     token_url = _check_url(pick("token_url") or SINCH_TOKEN_URL, "--token-url")
     creds = Credentials(pick("project_id"), pick("key_id"), pick("key_secret"), auth,
                         token_url)
-    return Target(_check_url(url, "--target"), creds)
+    return Target(_check_url(url, "--target"), creds, second=_second(creds, pick))
+
+
+def _second(creds: Credentials, pick: Callable[[str], str]) -> Credentials | None:
+    """The second project's credentials: all three values, or none."""
+    given = [n for n in _SECOND if pick(n)]
+    if not given:
+        return None
+    if len(given) < len(_SECOND):
+        flags = ", ".join(f"--{n.replace('_', '-')}" for n in _SECOND if n not in given)
+        raise UserError(f"a second project needs its project id, key id and key secret: "
+                        f"{flags} is missing",
+                        tip="pass --second-project-id, --second-key-id and "
+                            "--second-key-secret (or SINCH_SECOND_*), or none of them")
+    if pick("second_project_id") == creds.project_id:
+        raise UserError("--second-project-id is the project under test; it must be another",
+                        tip="pass the id of another project of yours with --second-project-id")
+    return Credentials(pick("second_project_id"), pick("second_key_id"),
+                       pick("second_key_secret"), creds.auth, creds.token_url)
 
 
 @dataclass(frozen=True)
@@ -121,10 +144,12 @@ class TokenSource:
         self._lock = threading.Lock()
         self.fetches = 0
         self.issued: list[str] = []  # every token value seen, for redaction
+        self.companion: TokenSource | None = None  # its secrets are redacted with ours
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.credentials.key_secret, *self.issued)
+        more = self.companion.secrets if self.companion is not None else ()
+        return (self.credentials.key_secret, *self.issued, *more)
 
     def header(self) -> str:
         creds = self.credentials

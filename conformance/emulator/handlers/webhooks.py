@@ -19,10 +19,7 @@ DEFAULTS: Doc = {"target_type": "HTTP", "secret": "", "triggers": []}
 
 
 def _webhook(call: Call, hook_id: str) -> Doc:
-    hook = call.state.webhooks.get(hook_id)
-    if hook is None:
-        raise ApiError.not_found("webhook", hook_id)
-    return hook
+    return call.find("webhooks", hook_id, "webhook")
 
 
 def _check_room(call: Call, app_id: str, ignore: str = "") -> None:
@@ -36,7 +33,8 @@ def _check_room(call: Call, app_id: str, ignore: str = "") -> None:
 
 def list_webhooks(call: Call) -> Reply:
     app_id = call.app(call.path["app_id"])["id"]
-    hooks = [h for h in call.state.webhooks.values() if h["app_id"] == app_id]
+    hooks = [h for h in call.state.webhooks.values()
+             if h["app_id"] == app_id or call.fault(FaultName.WEBHOOK_ANY_APP)]
     return Reply(200, {"webhooks": hooks})
 
 
@@ -73,7 +71,7 @@ def update_webhook(call: Call) -> Reply:
 def delete_webhook(call: Call) -> Reply:
     _webhook(call, call.path["webhook_id"])
     if not call.fault(FaultName.DELETED_STILL_READABLE):
-        del call.state.webhooks[call.path["webhook_id"]]
+        call.state.webhooks.pop(call.path["webhook_id"], None)
     return Reply(200, {})
 
 
