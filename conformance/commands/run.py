@@ -84,6 +84,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Parallel workers for the unit phases. Only 1 (the default) "
                              "is supported: with more, a thread-safety bug of Python's ast "
                              "module makes Schemathesis' phases end in error.")
+    budget.add_argument("--consistency-window", type=_positive_float, metavar="SECONDS",
+                        help="How long a probe re-reads (with back-off) before it reports a "
+                             "read that disagrees with a write, so an eventually consistent "
+                             "API's lag is not taken for lost data (default: 10 for a "
+                             "--target, 2 for the bundled emulator).")
     budget.add_argument("--request-timeout", type=_positive_float, default=30.0,
                         metavar="SECONDS", help="Timeout of one request (default: 30).")
     budget.add_argument("--retries", type=int, default=3, metavar="N",
@@ -164,7 +169,20 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
         max_examples=args.max_examples or DEFAULT_MAX_EXAMPLES, time_budget=args.time_budget,
         readonly=args.readonly, phases=_phases(args.phases), probes=not args.no_probes,
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
-        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record)
+        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record,
+        consistency_window=_window(args, target))
+
+
+def _window(args: argparse.Namespace, target: Any) -> float:
+    from conformance.suite.options import (
+        DEFAULT_CONSISTENCY_WINDOW,
+        EMULATOR_CONSISTENCY_WINDOW,
+    )
+
+    if args.consistency_window is not None:
+        return float(args.consistency_window)
+    return (EMULATOR_CONSISTENCY_WINDOW if target.name == "emulator"
+            else DEFAULT_CONSISTENCY_WINDOW)
 
 
 def run(args: argparse.Namespace) -> int:

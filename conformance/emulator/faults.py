@@ -38,12 +38,14 @@ from conformance.findings import Kind
 from conformance.registry import Registry
 
 __all__ = ["CATALOGUE", "FAULTS", "FAULT_HEADER", "FAULT_REGISTRY", "PROPOSED_KINDS", "Fault",
-           "FaultName", "Stage", "apply_response_faults", "has_non_ascii",
-           "parse_fault_header"]
+           "FaultName", "LONG_VALUE", "READ_LAG_SECONDS", "Stage", "apply_response_faults",
+           "has_long_string", "has_non_ascii", "parse_fault_header"]
 
 FAULT_HEADER = "x-emulator-fault"
 PROPOSED_KINDS: frozenset[str] = frozenset()  # every fault now names a kind of Kind
 Stage = Literal["auth", "request", "handler", "response"]
+READ_LAG_SECONDS = 0.3  # how far behind the writes the read-lag fault's reads are
+LONG_VALUE = 255  # long-value-500: a body string longer than this breaks the server
 
 
 class FaultName(StrEnum):
@@ -69,6 +71,14 @@ class FaultName(StrEnum):
     PAGINATION_REPEATS = "pagination-repeats"
     PAGINATION_SKIPS = "pagination-skips"
     PAGE_SIZE_ABOVE_MAX = "page-size-above-max"
+    READ_LAG = "read-lag"
+    UPDATE_NOT_PERSISTED = "update-not-persisted"
+    LIST_MISSES_CREATED = "list-misses-created"
+    GET_RETURNS_OTHER = "get-returns-other"
+    LIST_FILTER_IGNORED = "list-filter-ignored"
+    PAGINATION_TOTAL_SIZE_WRONG = "pagination-total-size-wrong"
+    PAGINATION_ENDLESS = "pagination-endless"
+    LONG_VALUE_500 = "long-value-500"
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,37 @@ _fault(FaultName.PAGE_SIZE_ABOVE_MAX, Kind.RESPONSE_BODY_SCHEMA,
        "adding maxItems: 20 to the list arrays; otherwise a check must count the items")
 
 
+_fault(FaultName.READ_LAG, Kind.READ_YOUR_WRITES_VIOLATED,
+       f"reads (every GET) see the data as it was {READ_LAG_SECONDS} s ago, like a lagging "
+       "replica: a write shows in get and list only after that", "every GET, after writes "
+       "made with the fault on", "handler", "eventual consistency, not a defect: the "
+       "consistency probes re-read within --consistency-window and give no finding; only a "
+       "window shorter than the lag gives the kind, with the wait in its message")
+_fault(FaultName.UPDATE_NOT_PERSISTED, Kind.READ_YOUR_WRITES_VIOLATED,
+       "answers an update with the changed resource but stores nothing", "the four update "
+       "(PATCH) operations", "handler")
+_fault(FaultName.LIST_MISSES_CREATED, Kind.READ_YOUR_WRITES_VIOLATED,
+       "leaves the newest item out of every paginated list (a stale list)", _LISTS, "handler")
+_fault(FaultName.GET_RETURNS_OTHER, Kind.IDENTITY_MISMATCH,
+       "answers a get with another stored resource of the same kind, when there is one",
+       "get app/contact/conversation/message/webhook", "handler")
+_fault(FaultName.LIST_FILTER_IGNORED, Kind.LIST_FILTER_IGNORED,
+       "ignores the documented list filters (app_id, contact_id, conversation_id, "
+       "only_active, only_recipient_originated, the webhooks' app)",
+       "list conversations/messages/webhooks", "handler")
+_fault(FaultName.PAGINATION_TOTAL_SIZE_WRONG, Kind.PAGINATION_INCONSISTENT,
+       "answers total_size one more than the items the pages hold", "list conversations",
+       "handler")
+_fault(FaultName.PAGINATION_ENDLESS, Kind.PAGINATION_INCONSISTENT,
+       "gives the last page a next_page_token that leads back to the second page (a cycle)",
+       _LISTS, "handler", "a client that follows the tokens never stops; the walk is bounded "
+       "and reports the token it saw twice")
+_fault(FaultName.LONG_VALUE_500, Kind.EDGE_VALUE_SERVER_ERROR,
+       f"answers 500 INTERNAL to valid requests whose body holds a string longer than "
+       f"{LONG_VALUE} characters", _WITH_BODY, "request",
+       "the non-ASCII counterpart is server-error")
+
+
 def _check_complete() -> None:
     missing = [str(n) for n in FaultName if n not in FAULT_REGISTRY]
     if missing:
@@ -195,6 +236,26 @@ def has_non_ascii(path: str, query: str, body: bytes) -> bool:
         return not json.dumps(json.loads(body), ensure_ascii=False).isascii()
     except ValueError:  # not JSON: its bytes are ASCII, and \u is then just text
         return False
+
+
+def has_long_string(body: bytes) -> bool:
+    """Whether a JSON body holds a string (key or value) longer than :data:`LONG_VALUE`."""
+    if len(body) <= LONG_VALUE:
+        return False
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return False
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and len(node) > LONG_VALUE:
+            return True
+        if isinstance(node, dict):
+            stack += [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            stack += node
+    return False
 
 
 def _wrap_error(reply: Reply) -> Reply:

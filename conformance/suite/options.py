@@ -7,11 +7,14 @@ from pathlib import Path
 
 from conformance.suite.target import Target
 
-__all__ = ["ALL_PHASES", "DEFAULT_MAX_EXAMPLES", "DEFAULT_RATE_LIMIT", "SuiteOptions"]
+__all__ = ["ALL_PHASES", "DEFAULT_CONSISTENCY_WINDOW", "DEFAULT_MAX_EXAMPLES",
+           "DEFAULT_RATE_LIMIT", "EMULATOR_CONSISTENCY_WINDOW", "SuiteOptions"]
 
 ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 DEFAULT_MAX_EXAMPLES = 10
 DEFAULT_RATE_LIMIT = 20.0  # requests per second; Sinch allows 25 per app
+DEFAULT_CONSISTENCY_WINDOW = 10.0  # seconds; the bundled emulator's default is 2
+EMULATOR_CONSISTENCY_WINDOW = 2.0
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,4 @@ class SuiteOptions:
     shrink: bool = True  # let Hypothesis minimise a failing case (clearer, slower)
     record: Path | None = None  # a HAR file of every exchange, secrets redacted
     extra_notes: tuple[str, ...] = field(default_factory=tuple)
+    consistency_window: float = DEFAULT_CONSISTENCY_WINDOW  # seconds a read may lag a write

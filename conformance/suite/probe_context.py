@@ -4,9 +4,11 @@ bodies (the tests check them against the contract)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 import requests
@@ -19,9 +21,10 @@ from conformance.suite.collector import FindingSink
 from conformance.suite.target import Target, TokenSource
 from conformance.suite.transport import Transport
 
-__all__ = ["P", "ProbeContext", "bodies"]
+__all__ = ["P", "ProbeContext", "Settled", "bodies"]
 
 P = "/v1/projects/{project_id}"
+FIRST_REREAD = 0.1  # seconds before the first re-read; each next one waits twice as long
 
 
 def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
@@ -59,7 +62,27 @@ def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
                               "display_name": "Zoë Ångström ✓"},
         "wrong_type_contact": {"channel_identities": [ident], "language": "EN_US",
                                "display_name": 12345},
+        "webhook_update": {"target": "https://example.com/sinch-conformance/renamed"},
     }
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Settled(Generic[T]):
+    """What re-reading found: whether the read agreed with the write, what the last read
+    gave, and how long it waited for it."""
+
+    agreed: bool
+    value: T
+    waited: float
+    reads: int
+
+    def wait(self) -> str:
+        """E.g. 'after 2.1 s of re-reads (5 reads)', for a finding's message."""
+        return (f"after {self.waited:.1f} s of re-reads ({self.reads} reads)" if self.reads > 1
+                else "at once (no consistency window)")
 
 
 @dataclass
@@ -71,6 +94,24 @@ class ProbeContext:
     checks: CheckContext
     readonly: bool
     notes: list[str] = field(default_factory=list)
+    window: float = 10.0  # seconds a read may lag a write (an eventually consistent API)
+
+    def settle(self, read: Callable[[], tuple[bool, T]]) -> Settled[T]:
+        """Read until ``read`` agrees with what was written: re-read with exponential back-off
+        (0.1 s, then twice as long each time) for at most :attr:`window` seconds, so lag is
+        told apart from loss. Every re-read goes through the run's transport (rate limit)."""
+        started = time.monotonic()
+        pause, reads = FIRST_REREAD, 1
+        agreed, value = read()
+        while not agreed:
+            left = self.window - (time.monotonic() - started)
+            if left <= 0:
+                break
+            time.sleep(min(pause, left))
+            pause *= 2
+            reads += 1
+            agreed, value = read()
+        return Settled(agreed, value, time.monotonic() - started, reads)
 
     def call(self, method: str, path: str, *, body: Any = None,
              query: dict[str, Any] | None = None, auth: str | None = None
