@@ -62,7 +62,8 @@ def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
                               "display_name": "Zoë Ångström ✓"},
         "wrong_type_contact": {"channel_identities": [ident], "language": "EN_US",
                                "display_name": 12345},
-        "webhook_update": {"target": "https://example.com/sinch-conformance/renamed"},
+        "webhook_update": {"app_id": app_id, "target": "https://example.com/sinch-conformance/renamed",
+                           "triggers": ["MESSAGE_DELIVERY"]},
     }
 
 

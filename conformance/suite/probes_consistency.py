@@ -131,6 +131,9 @@ def _updated(ctx: ProbeContext, name: str, ident: str, body: Doc) -> None:
     fam = family_of(ctx, name)
     op = ctx.checks.contract.operations[fam.update or ""]
     resp = ctx.call(op.method, item_path(fam, ident), body=body)
+    if resp.status_code == 400:
+        ctx.report(Kind.POSITIVE_DATA_REJECTED, resp, f"{op.operation_id} rejected a valid "
+                   "body with 400.", "request.body")
     if not ok(resp):
         return
     after = f"{op.operation_id} (answered {resp.status_code})"
