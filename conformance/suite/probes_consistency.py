@@ -119,7 +119,7 @@ def created(ctx: ProbeContext, name: str, body: Doc) -> str:
     ident, resp = create(ctx, fam, body)
     if not ident:
         return ""
-    after = f"{fam.create} (answered {resp.status_code})"
+    after = f"{fam.create} ({resp.status_code})"
     written = readable_fields(ctx, fam, body)
     doc = _read_back(ctx, fam, ident, written, after)
     if doc is not None:
@@ -136,7 +136,7 @@ def _updated(ctx: ProbeContext, name: str, ident: str, body: Doc) -> None:
                    "body with 400.", "request.body")
     if not ok(resp):
         return
-    after = f"{op.operation_id} (answered {resp.status_code})"
+    after = f"{op.operation_id} ({resp.status_code})"
     doc = _read_back(ctx, fam, ident, body, after)
     if doc is not None:
         _listed(ctx, fam, doc, body, after)
@@ -152,7 +152,7 @@ def deleted(ctx: ProbeContext, name: str, ident: str) -> None:
     resp = ctx.call(op.method, path)
     if not ok(resp):
         return
-    after = f"{op.operation_id} (answered {resp.status_code})"
+    after = f"{op.operation_id} ({resp.status_code})"
 
     def read() -> tuple[bool, requests.Response]:
         again = ctx.call("GET", path)
@@ -161,7 +161,7 @@ def deleted(ctx: ProbeContext, name: str, ident: str) -> None:
     settled = ctx.settle(read)
     if not settled.agreed:
         ctx.report(Kind.USE_AFTER_DELETE, settled.value, f"The resource {ident!r} was deleted "
-                   f"({after}) but {fam.get.operation_id} still answers "
+                   f"by {after}, but {fam.get.operation_id} still answers "
                    f"{settled.value.status_code} {settled.wait()}.", "response.status")
     elif isinstance(doc, dict):
         _listed(ctx, fam, {**doc, "id": ident}, None, after)

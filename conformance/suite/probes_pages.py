@@ -58,6 +58,7 @@ def _seed(ctx: ProbeContext) -> tuple[Doc, list[tuple[str, str]]]:
         made.append(("Contact", create(ctx, family_of(ctx, "Contact"), bodies()["contact"])[0]))
         ident, _ = create(ctx, family_of(ctx, "Conversation"),
                           {**b["conversation"], "active": i == 0})
+        made.append(("Conversation", ident))
         conv = conv or ident
     for _ in range(SEED_ITEMS if conv else 0):
         ctx.call("POST", f"{P}/conversations/{conv}:inject-message", body=b["inject"])
@@ -75,43 +76,44 @@ def _known(ctx: ProbeContext) -> Doc:
     return values
 
 
-def _report_walk(ctx: ProbeContext, lst: ListOp, found: Walk, size: int) -> bool:
-    """Findings of one walk on its own: a cycle or a repeat. Whether it was clean."""
-    if found.last is None:
-        return False
+Problem = tuple[Any, str, str]  # (the answer to cite, message, location)
+
+
+def _walk_problems(lst: ListOp, found: Walk, size: int) -> list[Problem]:
+    """What one walk shows on its own: a cycle or a repeat."""
     if found.cycle:
-        ctx.report(Kind.PAGINATION_INCONSISTENT, found.last, f"{lst.operation_id}: with "
-                   f"page_size={size} the page tokens cycle (page {found.pages} gave a "
-                   "next_page_token seen before), so a client following them never stops.",
-                   "response.body/next_page_token")
-        return False
+        return [(found.last, f"{lst.operation_id}: with page_size={size} the page tokens "
+                 f"cycle (page {found.pages} gave a next_page_token seen before), so a "
+                 "client following them never stops.", "response.body/next_page_token")]
     if found.repeated:
-        ctx.report(Kind.PAGINATION_INCONSISTENT, found.last, f"{lst.operation_id}: walking "
-                   f"with page_size={size} gives {found.repeated!r} twice.",
-                   f"response.body/{lst.items}")
-        return False
-    return not found.failed
+        return [(found.last, f"{lst.operation_id}: walking with page_size={size} gives "
+                 f"{found.repeated!r} twice.", f"response.body/{lst.items}")]
+    return []
 
 
-def _compare(ctx: ProbeContext, lst: ListOp, small: Walk, large: Walk) -> None:
-    assert small.last is not None and large.last is not None
+def _problems(lst: ListOp, small: Walk, large: Walk) -> list[Problem]:
+    """A cycle or repeat in either walk; else a count that disagrees with total_size, or
+    small pages that leave out items the large ones hold."""
+    found = _walk_problems(lst, large, MAX_PAGE) + _walk_problems(lst, small, SMALL_PAGE)
+    if found or large.failed or small.failed:
+        return found
     if large.complete and large.total is not None and large.total != len(large.ids):
-        ctx.report(Kind.PAGINATION_INCONSISTENT, large.last, f"{lst.operation_id}: "
-                   f"total_size says {large.total} but walking every page gives "
-                   f"{len(large.ids)} item(s).", "response.body/total_size")
+        found.append((large.last, f"{lst.operation_id}: total_size says {large.total} but "
+                      f"walking every page gives {len(large.ids)} item(s).",
+                      "response.body/total_size"))
     expected = large.ids if small.complete else large.ids[:len(small.ids)]
-    if large.complete or not small.complete:
-        missing = [i for i in expected if i not in small.ids]
-        if missing and small.ids != expected:
-            ctx.report(Kind.PAGINATION_INCONSISTENT, small.last, f"{lst.operation_id}: "
-                       f"walking with page_size={SMALL_PAGE} left out {len(missing)} item(s) "
-                       f"that page_size={MAX_PAGE} lists, e.g. {missing[0]!r}.",
-                       f"response.body/{lst.items}")
+    missing = [i for i in expected if i not in small.ids]
+    if (large.complete or not small.complete) and missing:
+        found.append((small.last, f"{lst.operation_id}: walking with page_size={SMALL_PAGE} "
+                      f"left out {len(missing)} item(s) that page_size={MAX_PAGE} lists, e.g. "
+                      f"{missing[0]!r}.", f"response.body/{lst.items}"))
+    return found
 
 
 def pagination(ctx: ProbeContext) -> None:
     """Walk every paginated list with small and with large pages: it ends, repeats
-    nothing, skips nothing, and agrees with total_size."""
+    nothing, skips nothing, and agrees with total_size. A disagreement is walked again
+    within the consistency window (a list still catching up with the seeds is no defect)."""
     values, made = ({}, []) if ctx.readonly else _seed(ctx)
     values = values or _known(ctx)
     for lst in lists(ctx.checks.contract):
@@ -119,15 +121,22 @@ def pagination(ctx: ProbeContext) -> None:
         if where is None:
             continue
         path, query = where
-        large = walk(ctx, lst, path, query)
-        small = walk(ctx, lst, path, query, SMALL_PAGE, SMALL_WALK_PAGES)
-        clean = _report_walk(ctx, lst, large, MAX_PAGE)
-        if _report_walk(ctx, lst, small, SMALL_PAGE) and clean:
-            _compare(ctx, lst, small, large)
+
+        def read(lst: ListOp = lst, path: str = path, query: Doc = query
+                 ) -> tuple[bool, tuple[Walk, list[Problem]]]:
+            large = walk(ctx, lst, path, query)
+            small = walk(ctx, lst, path, query, SMALL_PAGE, SMALL_WALK_PAGES)
+            problems = _problems(lst, small, large)
+            return not problems, (large, problems)
+
+        settled = ctx.settle(read)
+        large, problems = settled.value
+        for resp, message, location in problems:
+            ctx.report(Kind.PAGINATION_INCONSISTENT, resp, message, location)
         if not large.complete and not large.cycle:
             ctx.notes.append(f"pagination probe: {lst.operation_id} did not end within "
                              f"{large.pages} pages")
-        ctx.call("GET", path, query={**query, "page_size": MAX_PAGE + 5})  # above the max
+    ctx.call("GET", path, query={**query, "page_size": MAX_PAGE + 5})  # above the max
     for name, ident in reversed(made):
         if ident:
             ctx.call("DELETE", item_path(family_of(ctx, name), ident))
