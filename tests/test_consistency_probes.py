@@ -129,3 +129,19 @@ def test_readonly_checks_reads_on_existing_data(emulator: Target, tmp_path: Path
                             auth=(creds.key_id, creds.key_secret), timeout=10)
     assert {f.operation_id for f in found if f.kind is Kind.IDENTITY_MISMATCH} == {
         "Contact_GetContact"}
+
+
+def test_consistency_window_flag_and_defaults() -> None:
+    import argparse
+
+    from conformance.commands.run import _window, add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    emulator, real = Target("http://127.0.0.1:1", credentials(), "emulator"), Target(
+        "https://x.example", credentials(), "https://x.example")
+    assert _window(parser.parse_args([]), emulator) == 2.0
+    assert _window(parser.parse_args([]), real) == 10.0
+    assert _window(parser.parse_args(["--consistency-window", "0.5"]), real) == 0.5
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--consistency-window", "-1"])
