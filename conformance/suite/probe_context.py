@@ -4,11 +4,10 @@ bodies (the tests check them against the contract)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
@@ -18,13 +17,14 @@ from conformance.exchange.clients import from_requests
 from conformance.exchange.evidence import evidence_for
 from conformance.findings import Finding, Kind
 from conformance.suite.collector import FindingSink
+from conformance.suite.settle import Settled, settle
 from conformance.suite.target import Target, TokenSource
 from conformance.suite.transport import Transport
 
 __all__ = ["P", "ProbeContext", "Settled", "bodies"]
 
 P = "/v1/projects/{project_id}"
-FIRST_REREAD = 0.1  # seconds before the first re-read; each next one waits twice as long
+T = TypeVar("T")
 
 
 def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
@@ -67,25 +67,6 @@ def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
     }
 
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Settled(Generic[T]):
-    """What re-reading found: whether the read agreed with the write, what the last read
-    gave, and how long it waited for it."""
-
-    agreed: bool
-    value: T
-    waited: float
-    reads: int
-
-    def wait(self) -> str:
-        """E.g. 'after 2.1 s of re-reads (5 reads)', for a finding's message."""
-        return (f"after {self.waited:.1f} s of re-reads ({self.reads} reads)" if self.reads > 1
-                else "at once (no consistency window)")
-
-
 @dataclass
 class ProbeContext:
     target: Target
@@ -98,21 +79,10 @@ class ProbeContext:
     window: float = 10.0  # seconds a read may lag a write (an eventually consistent API)
 
     def settle(self, read: Callable[[], tuple[bool, T]]) -> Settled[T]:
-        """Read until ``read`` agrees with what was written: re-read with exponential back-off
-        (0.1 s, then twice as long each time) for at most :attr:`window` seconds, so lag is
-        told apart from loss. Every re-read goes through the run's transport (rate limit)."""
-        started = time.monotonic()
-        pause, reads = FIRST_REREAD, 1
-        agreed, value = read()
-        while not agreed:
-            left = self.window - (time.monotonic() - started)
-            if left <= 0:
-                break
-            time.sleep(min(pause, left))
-            pause *= 2
-            reads += 1
-            agreed, value = read()
-        return Settled(agreed, value, time.monotonic() - started, reads)
+        """Read until ``read`` agrees with what was written, within :attr:`window` (see
+        :func:`conformance.suite.settle.settle`). Every re-read goes through the run's
+        transport (rate limit)."""
+        return settle(read, self.window)
 
     def call(self, method: str, path: str, *, body: Any = None,
              query: dict[str, Any] | None = None, auth: str | None = None
