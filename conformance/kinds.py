@@ -44,6 +44,10 @@ class Kind(StrEnum):
     RESOURCE_UNAVAILABLE_AFTER_CREATE = "resource_unavailable_after_create"
     PAGINATION_INCONSISTENT = "pagination_inconsistent"
     SPEC_DEFECT = "spec_defect"
+    READ_YOUR_WRITES_VIOLATED = "read_your_writes_violated"
+    IDENTITY_MISMATCH = "identity_mismatch"
+    LIST_FILTER_IGNORED = "list_filter_ignored"
+    EDGE_VALUE_SERVER_ERROR = "edge_value_server_error"
     # Drift: traffic shows something the spec does not describe (allowed, but undocumented).
     UNDOCUMENTED_FIELD = "undocumented_field"
     UNDOCUMENTED_ENUM_VALUE = "undocumented_enum_value"
@@ -108,6 +112,14 @@ KIND_INFO: dict[Kind, tuple[str, str, Severity]] = {
                                        Severity.CRITICAL),
     Kind.INVALID_ID_NOT_REJECTED: ("Garbled or unknown id not answered 4xx", "stateful",
                                    Severity.NORMAL),
+    Kind.READ_YOUR_WRITES_VIOLATED: ("Reads disagree with a successful write", "stateful",
+                                     Severity.CRITICAL),
+    Kind.IDENTITY_MISMATCH: ("Read returns another resource than asked for", "stateful",
+                             Severity.BLOCKER),
+    Kind.LIST_FILTER_IGNORED: ("List ignores a documented filter", "stateful",
+                               Severity.CRITICAL),
+    Kind.EDGE_VALUE_SERVER_ERROR: ("Edge value breaks the server", "server error",
+                                   Severity.CRITICAL),
 }
 CATEGORIES = (
     "schema violation", "undocumented status", "drift", "server error", "auth", "stateful",

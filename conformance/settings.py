@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,110 +26,20 @@ from conformance.config import Section, check_type, did_you_mean, interpolate, l
 from conformance.errors import UserError
 from conformance.operation_settings import OperationOverride, check_operation_ids, parse_operations
 from conformance.redact import MASK, is_secret_header, redact_url
+from conformance.setting_table import (
+    BY_KEY,
+    DRIFT_KEYS,
+    NUMBER,
+    PATHS,
+    PHASES,
+    SECTIONS,
+    SETTINGS,
+    Setting,
+    variable_of,
+)
 
 __all__ = ["PHASES", "SECTIONS", "SETTINGS", "Setting", "Settings", "Value", "apply_settings",
            "explicit_dests", "load_settings"]
-
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
-SECTIONS = {"lint": "lint's rules and severities", "drift": "drift's baseline",
-            "operations": "per-operation overrides"}
-DRIFT_KEYS = {"baseline": str}
-
-
-def _at_least(low: float, strict: bool = False) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        bad = value <= low if strict else value < low
-        return f"must be {'more than' if strict else 'at least'} {low:g}, not {value!r}" \
-            if bad else ""
-    return check
-
-
-def _one_of(*choices: str) -> Callable[[Any], str]:
-    return lambda value: "" if value in choices else \
-        f"must be one of {', '.join(choices)}, not {value!r}"
-
-
-def _phases(value: Any) -> str:
-    unknown = [p for p in value if p not in PHASES]
-    return f"names unknown phase(s) {', '.join(map(str, unknown))} (known: " \
-           f"{', '.join(PHASES)})" if unknown else ""
-
-
-def _url(value: Any) -> str:
-    return "" if re.match(r"https?://[^/]", value) else f"must be an http(s) URL, not {value!r}"
-
-
-def _headers(value: Any) -> str:
-    bad = [k for k, v in value.items() if not isinstance(v, str) or k.lower() == "authorization"]
-    return f"cannot hold {bad[0]!r} (values are strings; credentials go in key-id/key-secret)" \
-        if bad else ""
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One setting: its key in the file, its types there, default, flag and variable."""
-
-    key: str
-    types: tuple[type, ...]
-    default: Any = None
-    flag: str = ""  # "--max-examples"; "" when only the file sets it
-    env: str = ""  # the variable, or the key of the setting that names it ("key-id-env")
-    check: Callable[[Any], str] | None = None  # a problem with a valid-typed value, or ""
-    none: str = ""  # what no value means, for `config`
-    secret: bool = False
-    dest: str = ""  # argparse's name, when not the flag's
-
-    @property
-    def arg(self) -> str:
-        return self.dest or self.flag.lstrip("-").replace("-", "_")
-
-
-_NUM = (int, float)
-SETTINGS: tuple[Setting, ...] = (
-    Setting("target", (str,), None, "--target", "SINCH_TARGET", _url, "the bundled emulator"),
-    Setting("auth", (str,), "oauth2", "--auth", "SINCH_AUTH", _one_of("basic", "oauth2")),
-    Setting("token-url", (str,), None, "--token-url", "SINCH_TOKEN_URL", _url,
-            "https://auth.sinch.com/oauth2/token"),
-    Setting("project-id-env", (str,), "SINCH_PROJECT_ID"),
-    Setting("key-id-env", (str,), "SINCH_KEY_ID"),
-    Setting("key-secret-env", (str,), "SINCH_KEY_SECRET"),
-    Setting("project-id", (str,), None, "--project-id", "project-id-env"),
-    Setting("key-id", (str,), None, "--key-id", "key-id-env"),
-    Setting("key-secret", (str,), None, "--key-secret", "key-secret-env", secret=True),
-    Setting("second-project-id", (str,), None, "--second-project-id", "SINCH_SECOND_PROJECT_ID",
-            none="none: invented foreign ids"),
-    Setting("second-key-id", (str,), None, "--second-key-id", "SINCH_SECOND_KEY_ID"),
-    Setting("second-key-secret", (str,), None, "--second-key-secret", "SINCH_SECOND_KEY_SECRET",
-            secret=True),
-    Setting("max-examples", (int,), 10, "--max-examples", check=_at_least(1)),
-    Setting("time-budget", _NUM, None, "--time-budget", check=_at_least(0), none="no limit"),
-    Setting("seed", (int,), None, "--seed", none="a random one"),
-    Setting("phases", (list,), ",".join(PHASES), "--phases", check=_phases),
-    Setting("rate-limit", _NUM, None, "--rate-limit", check=_at_least(0),
-            none="20/s for a --target, none for the emulator"),
-    Setting("readonly", (bool,), False, "--readonly"),
-    Setting("probes", (bool,), True, "--no-probes", dest="no_probes"),
-    Setting("request-timeout", _NUM, 30.0, "--request-timeout", check=_at_least(0, True)),
-    Setting("retries", (int,), 3, "--retries", check=_at_least(0)),
-    Setting("out", (str,), "reports", "--out"),
-    Setting("record", (str,), None, "--record", none="no recording"),
-    Setting("fail-on", (str,), "violation", "--fail-on", check=_one_of("violation", "drift")),
-    Setting("headers", (dict,), [], "--header", check=_headers, dest="header"),
-    Setting("include-operation-id", (list,), [], "--include-operation-id",
-            dest="include_operation_ids"),
-    Setting("include-tag", (list,), [], "--include-tag", dest="include_tags"),
-    Setting("exclude-operation-id", (list,), [], "--exclude-operation-id",
-            dest="exclude_operation_ids"),
-    Setting("exclude-tag", (list,), [], "--exclude-tag", dest="exclude_tags"),
-)
-_BY_KEY = {s.key: s for s in SETTINGS}
-
-
-def _variable(setting: Setting) -> str:
-    """The variable a setting is read from (``key-secret``: the one ``key-secret-env`` names
-    by default)."""
-    return setting.env if setting.env.isupper() else str(_BY_KEY[setting.env].default)
-_PATHS = ("out", "record")
 
 
 @dataclass(frozen=True)
@@ -181,7 +90,7 @@ class Settings:
 
     def shown(self, key: str) -> Any:
         """The value as ``config`` prints it: secrets masked, never the secret itself."""
-        setting, value = _BY_KEY[key], self[key]
+        setting, value = BY_KEY[key], self[key]
         if value is None or value == []:
             return None
         if setting.secret:
@@ -191,7 +100,7 @@ class Settings:
         if key == "headers":
             return [f"{n}: {MASK if is_secret_header(n) else v}"
                     for n, _, v in (h.partition(": ") for h in value)]
-        if key in _PATHS:  # shown relative to the current directory when inside it
+        if key in PATHS:  # shown relative to the current directory when inside it
             path = Path(value)
             return str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd())
                        else path)
@@ -204,9 +113,9 @@ def _from_file(top: Section, setting: Setting, value: Any) -> Any:
         return ",".join(value)
     if setting.key == "headers":
         return [f"{name}: {text}" for name, text in value.items()]
-    if setting.key in _PATHS:
+    if setting.key in PATHS:
         return str(top.resolve(value)) if setting.key == "out" else top.resolve(value)
-    if setting.types == _NUM:
+    if setting.types == NUMBER:
         return float(value)
     return value
 
@@ -216,11 +125,11 @@ def _check_top(top: Section) -> None:
         if key in SECTIONS:
             top.sub(key, value)  # a table, or an error
             continue
-        if key not in _BY_KEY:
-            raise top.error(key, "is not a setting" + (did_you_mean(key, [*_BY_KEY, *SECTIONS])
+        if key not in BY_KEY:
+            raise top.error(key, "is not a setting" + (did_you_mean(key, [*BY_KEY, *SECTIONS])
                                                        or " (`sinch-conformance config` "
                                                           "lists them)"))
-        setting = _BY_KEY[key]
+        setting = BY_KEY[key]
         check_type(top, key, value, setting.types)
         if isinstance(value, list) and not all(isinstance(p, str) for p in value):
             raise top.error(key, "must be an array of strings")
@@ -228,7 +137,7 @@ def _check_top(top: Section) -> None:
             raise UserError(f"{top.where(key)} holds a literal secret; a configuration file "
                             "is usually committed, so it may hold the secret only as a "
                             "${VARIABLE} reference",
-                            tip=f"write {key} = \"${{{_variable(setting)}}}\" in "
+                            tip=f"write {key} = \"${{{variable_of(setting)}}}\" in "
                                 f"{top.file}, and export the variable")
 
 

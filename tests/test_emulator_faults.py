@@ -5,6 +5,7 @@ fault's documented Finding kind; behavioural faults are shown by their behaviour
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from emulator_fixtures import (
 )
 
 from conformance.emulator import FAULTS, create_app
-from conformance.emulator.faults import PROPOSED_KINDS
+from conformance.emulator.faults import PROPOSED_KINDS, READ_LAG_SECONDS
 from conformance.findings import Kind
 from tests.aids.inprocess import InProcessClient, InProcessResponse
 
@@ -234,3 +235,74 @@ def test_catalogue_is_documented_and_every_fault_is_tested() -> None:
     source = "".join(f.read_text() for f in Path(__file__).parent.glob("test_*faults.py"))
     tested = {name for name in FAULTS if f'"{name}"' in source}
     assert tested == set(FAULTS), sorted(set(FAULTS) - tested)
+
+
+# ---------------------------------------------------------------- consistency faults
+
+CONTACT = {"channel_identities": [], "language": "EN"}
+
+
+def test_read_lag_shows_writes_late(c: InProcessClient) -> None:
+    lag = with_fault("read-lag")
+    made = ok(c.post(p("/contacts"), json=CONTACT, **lag))["id"]
+    assert c.get(p(f"/contacts/{made}"), **lag).status_code == 404  # not yet visible
+    assert made not in [x["id"] for x in ok(c.get(p("/contacts"), **lag))["contacts"]]
+    assert c.get(p(f"/contacts/{made}")).status_code == 200  # the primary has it
+    time.sleep(READ_LAG_SECONDS + 0.05)
+    assert c.get(p(f"/contacts/{made}"), **lag).status_code == 200
+
+
+def test_update_not_persisted(c: InProcessClient, w: World) -> None:
+    url = p(f"/contacts/{w.contact['id']}")
+    answer = ok(c.patch(url, json={"display_name": "New"}, **with_fault("update-not-persisted")))
+    assert answer["display_name"] == "New" and ok(c.get(url))["display_name"] != "New"
+
+
+def test_list_misses_created(c: InProcessClient) -> None:
+    made = [ok(c.post(p("/contacts"), json=CONTACT))["id"] for _ in range(3)]
+    listed = [x["id"] for x in ok(c.get(p("/contacts"), **with_fault("list-misses-created")))[
+        "contacts"]]
+    assert listed == made[:2]
+
+
+def test_get_returns_other(c: InProcessClient) -> None:
+    made = [ok(c.post(p("/contacts"), json=CONTACT))["id"] for _ in range(2)]
+    assert ok(c.get(p(f"/contacts/{made[1]}")))["id"] == made[1]
+    assert ok(c.get(p(f"/contacts/{made[1]}"), **with_fault("get-returns-other")))[
+        "id"] == made[0]
+
+
+def test_list_filter_ignored(c: InProcessClient, w: World) -> None:
+    other = ok(c.post(p("/apps"), json=SMS_APP))["id"]
+    ok(c.post(p("/webhooks"), json={"app_id": other, "target": "https://x.y", "triggers": []}))
+    url = p(f"/apps/{w.app['id']}/webhooks")
+    assert {h["app_id"] for h in ok(c.get(url))["webhooks"]} == {w.app["id"]}
+    hooks = ok(c.get(url, **with_fault("list-filter-ignored")))["webhooks"]
+    assert {h["app_id"] for h in hooks} == {w.app["id"], other}
+
+
+def test_pagination_total_size_and_endless(c: InProcessClient, w: World) -> None:
+    url = p(f"/conversations?only_active=false&app_id={w.app['id']}")
+    clean = ok(c.get(url))
+    assert clean["total_size"] == len(clean["conversations"])
+    wrong = ok(c.get(url, **with_fault("pagination-total-size-wrong")))
+    assert wrong["total_size"] == len(clean["conversations"]) + 1
+    for _ in range(5):
+        ok(c.post(p("/contacts"), json=CONTACT))
+    first = ok(c.get(p("/contacts?page_size=2"), **with_fault("pagination-endless")))
+    token, seen = first["next_page_token"], {first["next_page_token"]}
+    for _ in range(10):  # bounded: the cycle comes back to the first page's token
+        token = ok(c.get(p(f"/contacts?page_size=2&page_token={token}"),
+                         **with_fault("pagination-endless")))["next_page_token"]
+        if token in seen:
+            break
+        seen.add(token)
+    assert token in seen and _walk(c, {}) == _walk(c, {})  # the clean walk ends
+
+
+def test_long_value_500(c: InProcessClient) -> None:
+    long_name = {**CONTACT, "display_name": "x" * 300}
+    assert c.post(p("/contacts"), json=long_name).status_code == 200
+    broken = c.post(p("/contacts"), json=long_name, **with_fault("long-value-500"))
+    assert broken.status_code == 500 and "server_error" in kinds(broken)
+    assert c.post(p("/contacts"), json=CONTACT, **with_fault("long-value-500")).status_code == 200

@@ -249,7 +249,7 @@ def test_links_start_at_every_create_operation() -> None:
     ("POST", "/messages:transcode", "transcode"), ("POST", "/optins:register", "optin"),
     ("POST", "/optouts:register", "optin"),
     ("POST", "/contacts:getChannelProfile", "channel_profile"),
-    ("POST", "/contacts", "non_ascii_contact"),
+    ("POST", "/contacts", "non_ascii_contact"), ("PATCH", "/webhooks/w1", "webhook_update"),
 ])
 def test_probe_bodies_are_valid(method: str, path: str, key: str) -> None:
     found = C.validate_request(method, P + path, {"content-type": "application/json"},
@@ -440,11 +440,12 @@ def test_failure_kinds_are_registered_with_the_kind_they_map_to() -> None:
 
 def test_probes_are_registered_in_the_run_order_with_their_kinds() -> None:
     assert PROBES.names() == ("auth_enforced", "lifecycle", "pagination", "inputs",
-                              "expired_token", "wrong_credentials", "foreign_project",
-                              "resource_hierarchy", "failed_create", "garbled_ids")
+                              "expired_token", "identity", "edges", "wrong_credentials",
+                              "foreign_project", "resource_hierarchy", "failed_create",
+                              "garbled_ids")
     assert all(e.where == {"suite"} and e.kinds and e.doc == e.obj.summary for e in PROBES)
     assert [e.name for e in PROBES if e.obj.mutating] == [
-        "lifecycle", "inputs", "resource_hierarchy", "failed_create"]
+        "lifecycle", "inputs", "edges", "resource_hierarchy", "failed_create"]
     assert PROBES["auth_enforced"].kinds == {Kind.AUTH_IGNORED}
     assert PROBES.kinds() <= {str(k) for k in Kind}
 

@@ -121,7 +121,20 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
         headers=_headers(args.header), shrink=not args.no_shrink, record=args.record,
         operations=getattr(args, "operation_overrides", {}),
-        selection=OperationFilter.from_args(args))
+        selection=OperationFilter.from_args(args),
+        consistency_window=_window(args, target))
+
+
+def _window(args: argparse.Namespace, target: Any) -> float:
+    from conformance.suite.options import (
+        DEFAULT_CONSISTENCY_WINDOW,
+        EMULATOR_CONSISTENCY_WINDOW,
+    )
+
+    if args.consistency_window is not None:
+        return float(args.consistency_window)
+    return (EMULATOR_CONSISTENCY_WINDOW if target.name == "emulator"
+            else DEFAULT_CONSISTENCY_WINDOW)
 
 
 def run(args: argparse.Namespace) -> int:

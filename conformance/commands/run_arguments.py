@@ -82,6 +82,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Parallel workers for the unit phases. Only 1 (the default) "
                              "is supported: with more, a thread-safety bug of Python's ast "
                              "module makes Schemathesis' phases end in error.")
+    budget.add_argument("--consistency-window", type=_positive_float, metavar="SECONDS",
+                        help="How long a probe re-reads (with back-off) before it reports a "
+                             "read that disagrees with a write, so an eventually consistent "
+                             "API's lag is not taken for lost data (default: 10 for a "
+                             "--target, 2 for the bundled emulator).")
     budget.add_argument("--request-timeout", type=_positive_float, default=30.0,
                         metavar="SECONDS", help="Timeout of one request (default: 30).")
     budget.add_argument("--retries", type=int, default=3, metavar="N",

@@ -31,16 +31,16 @@ from conformance.contract import REJECTING_KINDS, Contract, Operation
 from conformance.emulator.auth import TOKEN_PATH, Authenticator
 from conformance.emulator.config import EmulatorConfig
 from conformance.emulator.context import Call, Env, Handler
-from conformance.emulator.faults import (
-    FAULT_HEADER,
-    FAULTS,
-    FaultName,
+from conformance.emulator.fault_effects import (
     apply_response_faults,
+    has_long_string,
     has_non_ascii,
     parse_fault_header,
 )
+from conformance.emulator.faults import FAULT_HEADER, FAULTS, FaultName
 from conformance.emulator.handlers import HANDLERS
 from conformance.emulator.ids import Clock, IdFactory
+from conformance.emulator.lag import Views
 from conformance.emulator.replies import ApiError, Reply
 from conformance.emulator.shape import minimal_instance, project
 from conformance.emulator.state import Store
@@ -92,6 +92,7 @@ class EmulatorApp:
         self.contract = contract or Contract.default()
         self.clock = Clock(clock) if clock else Clock()
         self.store = Store()
+        self.views = Views()
         self.auth = Authenticator(config, self.clock)
         components = self.contract.schemas.components
         ids = IdFactory(self.clock, random.Random(config.seed))
@@ -167,6 +168,8 @@ class EmulatorApp:
         if (FaultName.SERVER_ERROR in faults
                 and has_non_ascii(req.path, req.query, req.body)):
             raise ApiError.internal()
+        if FaultName.LONG_VALUE_500 in faults and has_long_string(req.body):
+            raise ApiError.internal()
         drift = any(f.kind in _BODY_DRIFT for f in findings)
         call = Call(op_id, params["project_id"], self.store.project(params["project_id"]),
                     params, _query(req.query), self._body(op_id, req.body, drift), faults,
@@ -224,9 +227,14 @@ class EmulatorApp:
         return project(schema, doc, self.env.schemas) if drift else doc
 
     def _dispatch(self, call: Call) -> Reply:
+        method = self.contract.operations[call.operation_id].method
         with self.store.lock:
+            primary = call.state
+            call.state = self.views.before(call.project_id, primary, method, call.faults)
             try:
-                return self.handlers[call.operation_id](call)
+                reply = self.handlers[call.operation_id](call)
+                self.views.after(call.project_id, primary, method, call.faults)
+                return reply
             except ApiError:
                 raise
             except Exception:  # an emulator bug: say so, never hang the client

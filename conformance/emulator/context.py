@@ -3,7 +3,7 @@ validated) and :class:`Env` (the emulator's clock, id factory, config and schema
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,17 @@ class Call:
         if not values:
             return None
         return [p.strip().split(".")[0] for v in values for p in v.split(",") if p.strip()]
+
+    def served(self, doc: Any, among: Iterable[Any]) -> Any:
+        """``doc``, as a get answers it; with ``get-returns-other`` another item of ``among``
+        (the first stored one that is not ``doc``), when there is one."""
+        if self.fault(FaultName.GET_RETURNS_OTHER):
+            return next((other for other in among if other is not doc), doc)
+        return doc
+
+    def filtered(self, value: Any) -> Any:
+        """A list filter's value; None (no filter) with ``list-filter-ignored``."""
+        return None if self.fault(FaultName.LIST_FILTER_IGNORED) else value
 
     def field(self, name: str, default: Any = None) -> Any:
         return self.body.get(name, default) if isinstance(self.body, dict) else default

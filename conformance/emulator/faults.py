@@ -17,33 +17,31 @@ Where a fault acts (``stage``):
 * ``auth``: :mod:`conformance.emulator.app` skips or weakens the credential check;
 * ``request``: the app answers before or instead of the handler (rejections, 429, 500);
 * ``handler``: a handler changes what it stores or serves (deletes, creates, pages);
-* ``response``: :func:`apply_response_faults` damages a correct answer on its way out.
+* ``response``: ``apply_response_faults`` (:mod:`conformance.emulator.fault_effects`)
+  damages a correct answer on its way out.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Literal
-from urllib.parse import unquote_plus
+from typing import Literal
 
 from conformance.emulator import mutate
 from conformance.emulator.mutate import Mutator
-from conformance.emulator.replies import Reply
-from conformance.emulator.shape import Schemas
 from conformance.findings import Kind
 from conformance.registry import Registry
 
 __all__ = ["CATALOGUE", "FAULTS", "FAULT_HEADER", "FAULT_REGISTRY", "PROPOSED_KINDS", "Fault",
-           "FaultName", "Stage", "apply_response_faults", "has_non_ascii",
-           "parse_fault_header"]
+           "FaultName", "LONG_VALUE", "READ_LAG_SECONDS", "Stage"]
 
 FAULT_HEADER = "x-emulator-fault"
 PROPOSED_KINDS: frozenset[str] = frozenset()  # every fault now names a kind of Kind
 Stage = Literal["auth", "request", "handler", "response"]
+READ_LAG_SECONDS = 0.3  # how far behind the writes the read-lag fault's reads are
+LONG_VALUE = 255  # long-value-500: a body string longer than this breaks the server
 
 
 class FaultName(StrEnum):
@@ -76,6 +74,14 @@ class FaultName(StrEnum):
     WEBHOOK_ANY_APP = "webhook-any-app"
     FAILED_CREATE_PERSISTS = "failed-create-persists"
     GARBLED_ID_500 = "garbled-id-500"
+    READ_LAG = "read-lag"
+    UPDATE_NOT_PERSISTED = "update-not-persisted"
+    LIST_MISSES_CREATED = "list-misses-created"
+    GET_RETURNS_OTHER = "get-returns-other"
+    LIST_FILTER_IGNORED = "list-filter-ignored"
+    PAGINATION_TOTAL_SIZE_WRONG = "pagination-total-size-wrong"
+    PAGINATION_ENDLESS = "pagination-endless"
+    LONG_VALUE_500 = "long-value-500"
 
 
 @dataclass(frozen=True)
@@ -205,6 +211,37 @@ _fault(FaultName.GARBLED_ID_500, Kind.INVALID_ID_NOT_REJECTED,
        "RESTler's InvalidDynamicObject checker: ids like '{}' or 'X??' must get 4xx")
 
 
+_fault(FaultName.READ_LAG, Kind.READ_YOUR_WRITES_VIOLATED,
+       f"reads (every GET) see the data as it was {READ_LAG_SECONDS} s ago, like a lagging "
+       "replica: a write shows in get and list only after that", "every GET, after writes "
+       "made with the fault on", "handler", "eventual consistency, not a defect: the "
+       "consistency probes re-read within --consistency-window and give no finding; only a "
+       "window shorter than the lag gives the kind, with the wait in its message")
+_fault(FaultName.UPDATE_NOT_PERSISTED, Kind.READ_YOUR_WRITES_VIOLATED,
+       "answers an update with the changed resource but stores nothing", "the four update "
+       "(PATCH) operations", "handler")
+_fault(FaultName.LIST_MISSES_CREATED, Kind.READ_YOUR_WRITES_VIOLATED,
+       "leaves the newest item out of every paginated list (a stale list)", _LISTS, "handler")
+_fault(FaultName.GET_RETURNS_OTHER, Kind.IDENTITY_MISMATCH,
+       "answers a get with another stored resource of the same kind, when there is one",
+       "get app/contact/conversation/message/webhook", "handler")
+_fault(FaultName.LIST_FILTER_IGNORED, Kind.LIST_FILTER_IGNORED,
+       "ignores the documented list filters (app_id, contact_id, conversation_id, "
+       "only_active, only_recipient_originated, the webhooks' app)",
+       "list conversations/messages/webhooks", "handler")
+_fault(FaultName.PAGINATION_TOTAL_SIZE_WRONG, Kind.PAGINATION_INCONSISTENT,
+       "answers total_size one more than the items the pages hold", "list conversations",
+       "handler")
+_fault(FaultName.PAGINATION_ENDLESS, Kind.PAGINATION_INCONSISTENT,
+       "gives the last page a next_page_token that leads back to the second page (a cycle)",
+       _LISTS, "handler", "a client that follows the tokens never stops; the walk is bounded "
+       "and reports the token it saw twice")
+_fault(FaultName.LONG_VALUE_500, Kind.EDGE_VALUE_SERVER_ERROR,
+       f"answers 500 INTERNAL to valid requests whose body holds a string longer than "
+       f"{LONG_VALUE} characters", _WITH_BODY, "request",
+       "the non-ASCII counterpart is server-error")
+
+
 def _check_complete() -> None:
     missing = [str(n) for n in FaultName if n not in FAULT_REGISTRY]
     if missing:
@@ -214,48 +251,3 @@ def _check_complete() -> None:
 _check_complete()
 FAULTS: Mapping[str, Fault] = MappingProxyType({e.name: e.obj for e in FAULT_REGISTRY})
 CATALOGUE: tuple[Fault, ...] = tuple(e.obj for e in FAULT_REGISTRY)
-
-
-def parse_fault_header(value: str) -> tuple[frozenset[str], list[str]]:
-    """(known fault names, unknown names) of an ``X-Emulator-Fault`` header value."""
-    names = [n.strip() for n in value.split(",") if n.strip()]
-    return frozenset(n for n in names if n in FAULTS), [n for n in names if n not in FAULTS]
-
-
-def has_non_ascii(path: str, query: str, body: bytes) -> bool:
-    if not (unquote_plus(path) + unquote_plus(query)).isascii() or not body.isascii():
-        return True
-    if b"\\u" not in body:
-        return False
-    try:
-        return not json.dumps(json.loads(body), ensure_ascii=False).isascii()
-    except ValueError:  # not JSON: its bytes are ASCII, and \u is then just text
-        return False
-
-
-def _wrap_error(reply: Reply) -> Reply:
-    body = reply.body if isinstance(reply.body, dict) else {}
-    inner = {k: body[k] for k in ("code", "message", "status") if k in body}
-    return Reply(reply.status, {"error": inner}, reply.content_type, reply.headers)
-
-
-def apply_response_faults(faults: Iterable[str], reply: Reply, schema: Any,
-                          components: Schemas) -> Reply:
-    """The reply with every response-stage fault in ``faults`` applied (the mutators in
-    catalogue order)."""
-    active = set(faults)
-    if not active:
-        return reply
-    if reply.status >= 400:
-        return _wrap_error(reply) if FaultName.ERROR_BODY_SHAPE in active else reply
-    if reply.status != 200:
-        return reply
-    body = reply.body
-    for fault in CATALOGUE:
-        if fault.mutator is not None and fault.name in active and schema is not None:
-            damaged = fault.mutator(schema, body, components)
-            body = body if damaged is None else damaged
-    status = 202 if FaultName.UNDOCUMENTED_STATUS in active else 200
-    content_type = ("text/plain; charset=utf-8" if FaultName.WRONG_CONTENT_TYPE in active
-                    else reply.content_type)
-    return Reply(status, body, content_type, reply.headers)

@@ -3,10 +3,11 @@
 The token is a cursor (the sort key of the last item served, base64url), not an offset,
 so items created or deleted between two pages neither repeat nor disappear. ``page_size``
 defaults to 10; values above 20 are clamped to 20, as the spec's prose says (values below 1
-mean "default", like an unset protobuf field). Three faults change this:
+mean "default", like an unset protobuf field). Faults change this:
 ``pagination-repeats`` (each next page starts with the previous page's last item),
 ``pagination-skips`` (each next page skips one item) and ``page-size-above-max``
-(``page_size`` above 20 is honoured).
+(``page_size`` above 20 is honoured); ``list-misses-created`` leaves the newest item out
+and ``pagination-endless`` points the last page back to the second.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ def paginate(call: Call, items: Sequence[T], key: Callable[[T], str], *,
              descending: bool = False) -> tuple[list[T], str]:
     """(the page, next_page_token or "") of ``items``, already sorted by ``key``."""
     size = page_size(call)
+    if call.fault(FaultName.LIST_MISSES_CREATED) and items:
+        newest = max(items, key=key)
+        items = [item for item in items if item is not newest]
     token = call.q("page_token")
     start = 0
     if token:
@@ -72,4 +76,6 @@ def paginate(call: Call, items: Sequence[T], key: Callable[[T], str], *,
             start += 1
     page = list(items[start:start + size])
     more = start + size < len(items)
+    if page and not more and call.fault(FaultName.PAGINATION_ENDLESS) and len(items) > size:
+        return page, encode_token(key(items[size - 1]))  # back to the second page: a cycle
     return page, encode_token(key(page[-1])) if page and more else ""

@@ -19,7 +19,7 @@ the engine yields :mod:`conformance.suite.events` and never prints.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -45,6 +45,7 @@ from conformance.suite.fixtures import Fixtures
 from conformance.suite.generation import Rename, generation_document
 from conformance.suite.options import SuiteOptions
 from conformance.suite.run_errors import describe, one_line
+from conformance.suite.settle import settle
 from conformance.suite.st_config import schemathesis_config
 from conformance.suite.target import TokenSource
 from conformance.suite.transport import TokenBucket, Transport
@@ -111,10 +112,30 @@ def _after_call_hook(transport: Transport, collector: Collector) -> Any:
     return after_call
 
 
-def _filter_failure_hook(collector: Collector) -> Any:
+# Schemathesis' stateful checks that compare a read with a write: the read status that
+# means the write took effect (available after a create, gone after a delete).
+_SETTLED_BY: dict[str, Callable[[int], bool]] = {
+    "ensure_resource_availability": lambda status: status < 400,
+    "use_after_free": lambda status: status >= 400,
+}
+
+
+def _filter_failure_hook(collector: Collector, transport: Transport, window: float) -> Any:
     def filter_failure(context: Any, failure: Any, case: Any, response: Response) -> bool:
         ex = from_schemathesis(response, "check")
-        return keep_failure(collector.ctx, type(failure).checks, ex)
+        checks = type(failure).checks
+        if not keep_failure(collector.ctx, checks, ex):
+            return False
+        agrees = [_SETTLED_BY[c] for c in checks if c in _SETTLED_BY]
+        if not agrees or window <= 0:
+            return True
+
+        def read() -> tuple[bool, int]:  # the same read again, within the window
+            status = transport.send(response.request.copy(), key="consistency re-read"
+                                    ).status_code
+            return all(ok(status) for ok in agrees), status
+
+        return not settle(read, window).agreed  # lag, not loss: no finding
 
     return filter_failure
 
@@ -143,7 +164,8 @@ def build_schema(contract: Contract, options: SuiteOptions, tokens: TokenSource,
         schema.config.rate_limit = _BucketLimiter(transport.bucket)
     schema.auth(refresh_interval=None)(_auth_provider(tokens))
     schema.hook("after_call")(_after_call_hook(transport, collector))
-    schema.hook("filter_failure")(_filter_failure_hook(collector))
+    schema.hook("filter_failure")(_filter_failure_hook(collector, transport,
+                                                       options.consistency_window))
     return schema, renames
 
 

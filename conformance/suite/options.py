@@ -11,11 +11,14 @@ from conformance.selection import OperationFilter
 from conformance.settings import PHASES
 from conformance.suite.target import Target
 
-__all__ = ["ALL_PHASES", "DEFAULT_MAX_EXAMPLES", "DEFAULT_RATE_LIMIT", "SuiteOptions"]
+__all__ = ["ALL_PHASES", "DEFAULT_CONSISTENCY_WINDOW", "DEFAULT_MAX_EXAMPLES",
+           "DEFAULT_RATE_LIMIT", "EMULATOR_CONSISTENCY_WINDOW", "SuiteOptions"]
 
 ALL_PHASES = PHASES
 DEFAULT_MAX_EXAMPLES = 10
 DEFAULT_RATE_LIMIT = 20.0  # requests per second; Sinch allows 25 per app
+DEFAULT_CONSISTENCY_WINDOW = 10.0  # seconds; the bundled emulator's default is 2
+EMULATOR_CONSISTENCY_WINDOW = 2.0
 
 
 @dataclass(frozen=True)
@@ -47,3 +50,4 @@ class SuiteOptions:
         return override.skip_reason() if override and override.skip else ""
     # which operations are tested (--include-*/--exclude-*); the others are not selected
     selection: OperationFilter = OperationFilter()
+    consistency_window: float = DEFAULT_CONSISTENCY_WINDOW  # seconds a read may lag a write

@@ -4,15 +4,15 @@ bodies (the tests check them against the contract)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
 
-from conformance.contract import Operation
+from conformance.contract import Contract, Operation
 from conformance.errors import UserError
 from conformance.exchange.checks import CheckContext
 from conformance.exchange.clients import from_requests
@@ -20,33 +20,43 @@ from conformance.exchange.evidence import evidence_for
 from conformance.findings import Finding, Kind
 from conformance.operation_settings import OperationOverride
 from conformance.suite.collector import FindingSink
+from conformance.suite.settle import Settled, settle
 from conformance.suite.target import Target, TokenSource
 from conformance.suite.transport import Transport
 
-__all__ = ["P", "PROBE_OPERATIONS", "ProbeContext", "bodies"]
+__all__ = ["P", "PROBE_OPERATIONS", "ProbeContext", "Settled", "bodies"]
 
 P = "/v1/projects/{project_id}"
-_CONTACT_RW = ("Contact_CreateContact", "Contact_GetContact", "Contact_DeleteContact")
+T = TypeVar("T")
 # probe -> the operations it calls (tests/test_selection_suite.py holds this to what they
 # call). With operation filters a probe runs when one of them is selected.
+ALL_OPERATIONS = frozenset(op.operation_id for op in Contract.default().operations.values())
 PROBE_OPERATIONS: dict[str, frozenset[str]] = {
     "auth_enforced": frozenset({"App_ListApps"}),
     "expired_token": frozenset({"App_ListApps"}),
     "inputs": frozenset({"Contact_CreateContact"}),
-    "pagination": frozenset({"Contact_ListContacts", *_CONTACT_RW}),
-    # every operation but the two lists the probes above walk, and UpdateWebhook
-    "lifecycle": frozenset({
-        "App_CreateApp", "App_GetApp", "App_UpdateApp", "App_DeleteApp",
-        "Webhooks_ListWebhooks", "Webhooks_CreateWebhook", "Webhooks_GetWebhook",
-        "Webhooks_DeleteWebhook", *_CONTACT_RW, "Contact_UpdateContact",
-        "Contact_MergeContact", "Contact_GetChannelProfile", "Capability_QueryCapability",
-        "Events_SendEvent", "Transcoding_TranscodeMessage", "OptIn_RegisterOptIn",
-        "OptIn_RegisterOptOut", "Conversation_CreateConversation",
-        "Conversation_GetConversation", "Conversation_UpdateConversation",
+    "pagination": frozenset({
+        "App_CreateApp", "App_DeleteApp", "Contact_CreateContact",
+        "Contact_DeleteContact", "Contact_ListContacts",
+        "Conversation_CreateConversation", "Conversation_DeleteConversation",
         "Conversation_InjectMessage", "Conversation_ListConversations",
-        "Conversation_StopActiveConversation", "Conversation_DeleteConversation",
-        "Messages_ListMessages", "Messages_SendMessage", "Messages_GetMessage",
-        "Messages_DeleteMessage"}),
+        "Messages_ListMessages"}),
+    "lifecycle": ALL_OPERATIONS,  # every operation of the spec
+    # conformance/suite/probes_identity.py and probes_pages.py (edges)
+    "identity": frozenset({
+        "App_CreateApp", "App_DeleteApp", "App_GetApp", "App_ListApps",
+        "Contact_CreateContact", "Contact_DeleteContact", "Contact_GetContact",
+        "Contact_ListContacts", "Conversation_CreateConversation",
+        "Conversation_DeleteConversation", "Conversation_GetConversation",
+        "Conversation_InjectMessage", "Conversation_ListConversations",
+        "Messages_GetMessage", "Messages_ListMessages", "Webhooks_CreateWebhook",
+        "Webhooks_DeleteWebhook", "Webhooks_GetWebhook", "Webhooks_ListWebhooks"}),
+    "edges": frozenset({
+        "App_CreateApp", "App_DeleteApp", "App_ListApps", "App_UpdateApp",
+        "Contact_CreateContact", "Contact_DeleteContact", "Contact_ListContacts",
+        "Contact_UpdateContact", "Conversation_ListConversations",
+        "Messages_ListMessages", "Messages_SendMessage", "Webhooks_CreateWebhook",
+        "Webhooks_ListWebhooks"}),
     # conformance/suite/probes_access.py
     "wrong_credentials": frozenset({"App_ListApps"}),
     "foreign_project": frozenset({
@@ -105,6 +115,8 @@ def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
                               "display_name": "Zoë Ångström ✓"},
         "wrong_type_contact": {"channel_identities": [ident], "language": "EN_US",
                                "display_name": 12345},
+        "webhook_update": {"app_id": app_id, "target": "https://example.com/sinch-conformance/renamed",
+                           "triggers": ["MESSAGE_DELIVERY"]},
     }
 
 
@@ -121,6 +133,7 @@ class ProbeContext:
     operations: Mapping[str, OperationOverride] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     selected: frozenset[str] | None = None  # the operations a finding may be about
+    window: float = 10.0  # seconds a read may lag a write (an eventually consistent API)
     # the second project's key (target.second), its secrets redacted with ours
     second: TokenSource | None = field(default=None, init=False)
 
@@ -135,6 +148,13 @@ class ProbeContext:
             return None
         op = self.checks.contract.operation_for(method, url, self.checks.base_path)
         return self.operations.get(op.operation_id) if op else None
+
+
+    def settle(self, read: Callable[[], tuple[bool, T]]) -> Settled[T]:
+        """Read until ``read`` agrees with what was written, within :attr:`window` (see
+        :func:`conformance.suite.settle.settle`). Every re-read goes through the run's
+        transport (rate limit)."""
+        return settle(read, self.window)
 
     def call(self, method: str, path: str, *, body: Any = None,
              query: dict[str, Any] | None = None, auth: str | None = None,

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import requests
 
@@ -24,12 +23,13 @@ from conformance.findings import Kind
 from conformance.registry import Registry
 from conformance.suite.probe_context import PROBE_OPERATIONS, P, ProbeContext, bodies
 from conformance.suite.probes_access import ACCESS_PROBES
+from conformance.suite.probes_consistency import lifecycle
+from conformance.suite.probes_identity import identity
+from conformance.suite.probes_pages import edges, pagination
 
 __all__ = ["PROBES", "Probe", "ProbeContext", "bodies"]
 
 EXPIRY_WAIT_MAX = 8.0  # seconds a probe may wait for a token to expire
-PAGE_ITEMS = 23  # more than the largest page (20)
-PAGE_LIMIT = 100  # pages a walk reads at most
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,6 @@ class Probe:
 
 def _ok(resp: requests.Response) -> bool:
     return 200 <= resp.status_code < 300
-
-
-def _id(resp: requests.Response, key: str = "id") -> str:
-    try:
-        value = resp.json().get(key)
-    except (ValueError, AttributeError):
-        return ""
-    return value if isinstance(value, str) else ""
 
 
 # ---------------------------------------------------------------- auth
@@ -90,166 +82,6 @@ def expired_token(ctx: ProbeContext) -> None:
                    "request.header.authorization")
 
 
-# ---------------------------------------------------------------- lifecycle
-
-def _create(ctx: ProbeContext, path: str, body: Any, what: str, key: str = "id") -> str:
-    resp = ctx.call("POST", path, body=body)
-    if resp.status_code == 400:
-        ctx.report(Kind.POSITIVE_DATA_REJECTED, resp, f"Creating a {what} with a valid body "
-                   f"was rejected with 400.", "request.body")
-    return _id(resp, key) if _ok(resp) else ""
-
-
-def _use(ctx: ProbeContext, path: str, body: Any, what: str) -> None:
-    """Call an operation with a valid body; a 400 means valid data was rejected."""
-    resp = ctx.call("POST", path, body=body)
-    if resp.status_code == 400:
-        ctx.report(Kind.POSITIVE_DATA_REJECTED, resp, f"{what} with a valid body was "
-                   "rejected with 400.", "request.body")
-
-
-def _readable(ctx: ProbeContext, path: str, what: str) -> None:
-    resp = ctx.call("GET", path)
-    if resp.status_code == 404:
-        ctx.report(Kind.RESOURCE_UNAVAILABLE_AFTER_CREATE, resp,
-                   f"The {what} just created is not available: GET answered 404.",
-                   "response.status")
-
-
-def _deleted(ctx: ProbeContext, path: str, what: str) -> None:
-    if not _ok(ctx.call("DELETE", path)):
-        return
-    resp = ctx.call("GET", path)
-    if _ok(resp):
-        ctx.report(Kind.USE_AFTER_DELETE, resp, f"The {what} was deleted (DELETE answered "
-                   f"2xx) but GET still answers {resp.status_code}.", "response.status")
-
-
-def lifecycle(ctx: ProbeContext) -> None:
-    """Create each kind of resource with a valid body, read it back, change it, use it,
-    delete it and read it again."""
-    b = bodies()
-    app = _create(ctx, f"{P}/apps", b["app"], "app")
-    contact = _create(ctx, f"{P}/contacts", b["contact"], "contact")
-    b = bodies(app, contact)
-    if app:
-        _readable(ctx, f"{P}/apps/{app}", "app")
-        ctx.call("PATCH", f"{P}/apps/{app}", body=b["app_update"])
-        ctx.call("GET", f"{P}/apps/{app}/webhooks")
-        webhook = _create(ctx, f"{P}/webhooks", b["webhook"], "webhook")
-        if webhook:
-            _readable(ctx, f"{P}/webhooks/{webhook}", "webhook")
-            _deleted(ctx, f"{P}/webhooks/{webhook}", "webhook")
-    if contact:
-        _readable(ctx, f"{P}/contacts/{contact}", "contact")
-        ctx.call("PATCH", f"{P}/contacts/{contact}", body=b["contact_update"])
-    if app and contact:
-        _uses(ctx, b)
-        _conversation(ctx, b)
-        message = _create(ctx, f"{P}/messages:send", b["message"], "message", "message_id")
-        if message:
-            _readable(ctx, f"{P}/messages/{message}", "message")
-            _deleted(ctx, f"{P}/messages/{message}", "message")
-    if contact:
-        _deleted(ctx, f"{P}/contacts/{contact}", "contact")
-    if app:
-        _deleted(ctx, f"{P}/apps/{app}", "app")
-
-
-def _uses(ctx: ProbeContext, b: dict[str, Any]) -> None:
-    for path, key, what in (("capability:query", "capability", "Capability_QueryCapability"),
-                            ("events:send", "event", "Events_SendEvent"),
-                            ("messages:transcode", "transcode", "Transcoding_TranscodeMessage"),
-                            ("optins:register", "optin", "OptIn_RegisterOptIn"),
-                            ("optouts:register", "optin", "OptIn_RegisterOptOut"),
-                            ("contacts:getChannelProfile", "channel_profile",
-                             "Contact_GetChannelProfile")):
-        _use(ctx, f"{P}/{path}", b[key], what)
-    other = _create(ctx, f"{P}/contacts", bodies()["contact"], "contact")
-    if other:
-        destination = b["conversation"]["contact_id"]
-        _use(ctx, f"{P}/contacts/{destination}:merge", {"source_id": other},
-             "Contact_MergeContact")
-
-
-def _conversation(ctx: ProbeContext, b: dict[str, Any]) -> None:
-    conv = _create(ctx, f"{P}/conversations", b["conversation"], "conversation")
-    if not conv:
-        return
-    _readable(ctx, f"{P}/conversations/{conv}", "conversation")
-    ctx.call("PATCH", f"{P}/conversations/{conv}", body=b["conversation_update"])
-    ctx.call("POST", f"{P}/conversations/{conv}:inject-message", body=b["inject"])
-    ctx.call("GET", f"{P}/messages", query={"conversation_id": conv})
-    ctx.call("GET", f"{P}/conversations", query={"only_active": "false",
-                                                 "app_id": b["conversation"]["app_id"]})
-    ctx.call("POST", f"{P}/conversations/{conv}:stop")
-    _deleted(ctx, f"{P}/conversations/{conv}", "conversation")
-
-
-# ---------------------------------------------------------------- pagination
-
-@dataclass
-class _Walk:
-    seen: list[str] = field(default_factory=list)
-    repeated: bool = False
-    complete: bool = False  # reached the last page
-
-
-def _walk(ctx: ProbeContext, page_size: int, limit: int = PAGE_LIMIT) -> _Walk:
-    """Ids of every contact, following next_page_token, at most ``limit`` pages."""
-    walk, token = _Walk(), ""
-    for _ in range(limit):
-        query: dict[str, Any] = {"page_size": page_size}
-        if token:
-            query["page_token"] = token
-        resp = ctx.call("GET", f"{P}/contacts", query=query)
-        if not _ok(resp):
-            return walk
-        try:
-            data = resp.json()
-            ids = [str(c.get("id")) for c in data.get("contacts") or [] if isinstance(c, dict)]
-        except (ValueError, AttributeError, TypeError):
-            return walk
-        repeated = [i for i in ids if i in walk.seen]
-        if repeated:
-            ctx.report(Kind.PAGINATION_INCONSISTENT, resp, f"Contact_ListContacts: page "
-                       f"after {len(walk.seen)} item(s) repeats {repeated[0]!r} from an "
-                       "earlier page.", "response.body/contacts")
-            walk.repeated = True
-            return walk
-        walk.seen += ids
-        token = data.get("next_page_token") or ""
-        if not token or not isinstance(token, str):
-            walk.complete = isinstance(token, str)
-            return walk
-    return walk
-
-
-def pagination(ctx: ProbeContext) -> None:
-    """Walk ListContacts page by page: no item twice, none left out; and ask for a page
-    above the documented maximum of 20 (the response must still hold at most 20)."""
-    created: list[str] = []
-    if not ctx.readonly:
-        for _ in range(PAGE_ITEMS):
-            ident = _create(ctx, f"{P}/contacts", bodies()["contact"], "contact")
-            if ident:
-                created.append(ident)
-    walk = _walk(ctx, 19)
-    missing = [i for i in created if i not in walk.seen]
-    # a contact that cannot even be read back is another finding (see lifecycle), not a gap
-    if (missing and walk.complete
-            and _ok(ctx.call("GET", f"{P}/contacts/{missing[0]}"))):
-        resp = ctx.call("GET", f"{P}/contacts", query={"page_size": 19})
-        ctx.report(Kind.PAGINATION_INCONSISTENT, resp, f"Contact_ListContacts: walking "
-                   f"every page (page_size=19) left out {len(missing)} of {len(created)} "
-                   f"contact(s) created just before, e.g. {missing[0]!r}.", "response.body")
-    if not walk.complete and not walk.repeated:
-        ctx.notes.append(f"pagination probe: stopped after {PAGE_LIMIT} pages of contacts")
-    ctx.call("GET", f"{P}/contacts", query={"page_size": 25})
-    for ident in created:
-        ctx.call("DELETE", f"{P}/contacts/{ident}")
-
-
 # ---------------------------------------------------------------- input handling
 
 def inputs(ctx: ProbeContext) -> None:
@@ -280,13 +112,17 @@ def _register(run: Callable[[ProbeContext], None], mutating: bool, summary: str,
 # Registration order is the run's order (its console output is snapshot-tested).
 _register(auth_enforced, False, "a request without credentials is refused",
           {Kind.AUTH_IGNORED})
-_register(lifecycle, True, "create, read, update, use, delete, read again",
+_register(lifecycle, True, "create, read, update, use, delete: reads agree with each write",
           {Kind.POSITIVE_DATA_REJECTED, Kind.RESOURCE_UNAVAILABLE_AFTER_CREATE,
-           Kind.USE_AFTER_DELETE})
-_register(pagination, False, "walk pages: no repeats, no gaps, max 20",
+           Kind.USE_AFTER_DELETE, Kind.READ_YOUR_WRITES_VIOLATED, Kind.IDENTITY_MISMATCH})
+_register(pagination, False, "walk every list's pages: ends, no repeats, no gaps, total_size",
           {Kind.PAGINATION_INCONSISTENT, Kind.POSITIVE_DATA_REJECTED})
 _register(inputs, True, "non-ASCII valid body; wrong-type body",
           {Kind.POSITIVE_DATA_REJECTED, Kind.NEGATIVE_DATA_ACCEPTED})
 _register(expired_token, False, "an expired bearer token is refused", {Kind.AUTH_IGNORED})
+_register(identity, False, "gets answer the resource asked for; lists keep their filters",
+          {Kind.IDENTITY_MISMATCH, Kind.LIST_FILTER_IGNORED, Kind.POSITIVE_DATA_REJECTED})
+_register(edges, True, "empty lists, one-item pages, long and non-ASCII strings: no 5xx",
+          {Kind.EDGE_VALUE_SERVER_ERROR, Kind.POSITIVE_DATA_REJECTED})
 for _run, _mutating, _summary, _kinds in ACCESS_PROBES:  # conformance/suite/probes_access.py
     _register(_run, _mutating, _summary, _kinds)

@@ -149,7 +149,8 @@ class _Run:
         filtered = self.options.selection.active
         ctx = ProbeContext(self.options.target, self.transport, self.tokens, self.sink,
                            self.checks, self.options.readonly, self.options.operations,
-                           selected=self.selected if filtered else None)
+                           selected=self.selected if filtered else None,
+                           window=self.options.consistency_window)
         entries = []
         for entry in PROBES.running_in("suite"):
             if entry.obj.mutating and self.options.readonly:

@@ -59,7 +59,7 @@ def create_app(call: Call) -> Reply:
 
 
 def get_app(call: Call) -> Reply:
-    return Reply(200, call.app(call.path["app_id"]))
+    return Reply(200, call.served(call.app(call.path["app_id"]), call.state.apps.values()))
 
 
 def update_app(call: Call) -> Reply:

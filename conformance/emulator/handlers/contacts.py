@@ -50,7 +50,8 @@ def create_contact(call: Call) -> Reply:
 
 
 def get_contact(call: Call) -> Reply:
-    return Reply(200, call.contact(call.path["contact_id"]))
+    contact = call.contact(call.path["contact_id"])
+    return Reply(200, call.served(contact, call.state.contacts.values()))
 
 
 def update_contact(call: Call) -> Reply:

@@ -66,15 +66,16 @@ def _check_single_active(call: Call, conv: Doc) -> None:
 
 
 def list_conversations(call: Call) -> Reply:
-    app_id, contact_id = call.q("app_id"), call.q("contact_id")
-    only_active = call.q_bool("only_active")
+    app_id, contact_id = call.filtered(call.q("app_id")), call.filtered(call.q("contact_id"))
+    only_active = call.filtered(call.q_bool("only_active"))
     matching = [c for c in call.state.conversations.values()  # in id order
                 if (not app_id or c["app_id"] == app_id)
                 and (not contact_id or c["contact_id"] == contact_id)
                 and (c.get("active") or not only_active)]
     page, token = paginate(call, matching, lambda c: c["id"])
+    extra = 1 if call.fault(FaultName.PAGINATION_TOTAL_SIZE_WRONG) else 0
     return Reply(200, {"conversations": page, "next_page_token": token,
-                       "total_size": len(matching)})
+                       "total_size": len(matching) + extra})
 
 
 def create_conversation(call: Call) -> Reply:
@@ -91,7 +92,8 @@ def create_conversation(call: Call) -> Reply:
 
 
 def get_conversation(call: Call) -> Reply:
-    return Reply(200, call.conversation(call.path["conversation_id"]))
+    conv = call.conversation(call.path["conversation_id"])
+    return Reply(200, call.served(conv, call.state.conversations.values()))
 
 
 def update_conversation(call: Call) -> Reply:

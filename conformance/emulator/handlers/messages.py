@@ -121,7 +121,8 @@ def _lookup(call: Call) -> Message:
 
 
 def get_message(call: Call) -> Reply:
-    return Reply(200, _lookup(call).body)
+    message = _lookup(call)
+    return Reply(200, call.served(message, call.state.messages.values()).body)
 
 
 def delete_message(call: Call) -> Reply:
@@ -136,7 +137,8 @@ def _candidates(call: Call) -> list[Message]:
     if call.q("messages_source") == DISPATCH:
         apps = [app_id] if app_id else list(state.dispatch_by_app)
         return [state.messages[m] for a in apps for m in state.dispatch_by_app.get(a, {})]
-    conv_id, contact_id = call.q("conversation_id"), call.q("contact_id")
+    conv_id = call.filtered(call.q("conversation_id"))
+    contact_id = call.filtered(call.q("contact_id"))
     convs = [c for c in state.conversations.values()
              if (not conv_id or c["id"] == conv_id)
              and (not contact_id or c["contact_id"] == contact_id)
@@ -146,7 +148,7 @@ def _candidates(call: Call) -> list[Message]:
 
 def list_messages(call: Call) -> Reply:
     messages = _candidates(call)
-    if call.q_bool("only_recipient_originated"):
+    if call.filtered(call.q_bool("only_recipient_originated")):
         messages = [m for m in messages if m.body.get("direction") == "TO_APP"]
     messages.sort(key=lambda m: m.sort_key, reverse=True)
     page, token = paginate(call, messages, lambda m: m.sort_key, descending=True)

@@ -34,7 +34,8 @@ def _check_room(call: Call, app_id: str, ignore: str = "") -> None:
 def list_webhooks(call: Call) -> Reply:
     app_id = call.app(call.path["app_id"])["id"]
     hooks = [h for h in call.state.webhooks.values()
-             if h["app_id"] == app_id or call.fault(FaultName.WEBHOOK_ANY_APP)]
+             if h["app_id"] == app_id or call.fault(FaultName.WEBHOOK_ANY_APP)
+             or call.fault(FaultName.LIST_FILTER_IGNORED)]
     return Reply(200, {"webhooks": hooks})
 
 
@@ -52,7 +53,8 @@ def create_webhook(call: Call) -> Reply:
 
 
 def get_webhook(call: Call) -> Reply:
-    return Reply(200, _webhook(call, call.path["webhook_id"]))
+    hook = _webhook(call, call.path["webhook_id"])
+    return Reply(200, call.served(hook, call.state.webhooks.values()))
 
 
 def update_webhook(call: Call) -> Reply:
