@@ -89,6 +89,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS", help="Timeout of one request (default: 30).")
     budget.add_argument("--retries", type=int, default=3, metavar="N",
                         help="Retries on 429 and 5xx, with back-off (default: 3).")
+    budget.add_argument("--shard", metavar="K/N",
+                        help="Do the K-th of N deterministic parts of the run (e.g. 1/2 and "
+                             "2/2 in two CI jobs), each with 1/N of --rate-limit; `report` "
+                             "and `drift` merge the shards' outputs.")
     add_filter_arguments(parser, "test")
     output = parser.add_argument_group("output")
     output.add_argument("--out", default="reports", metavar="DIR",
@@ -165,18 +169,22 @@ def _selection(args: argparse.Namespace) -> OperationFilter:
 
 def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
     from conformance.suite.options import DEFAULT_MAX_EXAMPLES, DEFAULT_RATE_LIMIT, SuiteOptions
+    from conformance.suite.shards import parse_shard
 
     if args.rate_limit is not None:
         rate = args.rate_limit or None
     else:
         rate = None if target.name == "emulator" else DEFAULT_RATE_LIMIT
+    shard = parse_shard(args.shard) if args.shard else None
+    if rate and shard:  # N shards at once stay within the limit together
+        rate = rate / shard.count
     return SuiteOptions(
         target=target, out=Path(args.out), seed=seed, rate_limit=rate,
         max_examples=args.max_examples or DEFAULT_MAX_EXAMPLES, time_budget=args.time_budget,
         readonly=args.readonly, phases=_phases(args.phases), probes=not args.no_probes,
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
         headers=_headers(args.header), shrink=not args.no_shrink, record=args.record,
-        selection=OperationFilter.from_args(args))
+        selection=OperationFilter.from_args(args), shard=shard)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -202,6 +210,10 @@ def _run(args: argparse.Namespace) -> int:
     _phases(args.phases)
     _headers(args.header)
     _selection(args)
+    if args.shard:
+        from conformance.suite.shards import parse_shard
+
+        parse_shard(args.shard)
     # Hypothesis caches (constants, unicode data) go under --out too, not into the cwd
     from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -222,7 +234,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"sinch-conformance run: {target.label} ({target.base_url}){fault}, seed "
                   f"{seed}, max {options.max_examples} examples, rate limit "
                   f"{f'{options.rate_limit:g}/s' if options.rate_limit else 'none'}"
-                  f"{', read-only' if options.readonly else ''}", file=sys.stderr)
+                  f"{', read-only' if options.readonly else ''}"
+                  f"{f', shard {options.shard.label}' if options.shard else ''}", file=sys.stderr)
             if options.selection.active:
                 print(f"operation filters: {options.selection.describe()}", file=sys.stderr)
         result = run_suite(options, sys.stderr, mode)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.selection import OperationFilter
+from conformance.suite.shards import Shard
 from conformance.suite.target import Target
 
 __all__ = ["ALL_PHASES", "DEFAULT_MAX_EXAMPLES", "DEFAULT_RATE_LIMIT", "SuiteOptions"]
@@ -37,3 +38,8 @@ class SuiteOptions:
     extra_notes: tuple[str, ...] = field(default_factory=tuple)
     # which operations are tested (--include-*/--exclude-*); the others are not selected
     selection: OperationFilter = OperationFilter()
+    shard: Shard | None = None  # --shard K/N: this run does the K-th of N parts
+    # Schemathesis' unit phases feed ids from earlier operations' responses into later
+    # ones ("extra data sources"); off, an operation's cases depend on it alone, so N shards
+    # find exactly what one run finds (tests/test_shards.py). No flag: on is the better run.
+    reuse_responses: bool = True
