@@ -80,9 +80,12 @@ def _summaries(paths: list[Path], default: Path, findings: list[Any]
         if not path.exists():
             raise UserError(f"the suite summary {path} does not exist",
                             tip="drop --summary or pass an existing file")
-    if len(paths) <= 1:
-        return _summary(paths[0] if paths else default)
+    if not paths:
+        return _summary(default)
     items = [(str(p), _summary(p) or {}) for p in paths]
+    shard = (items[0][1].get("run") or {}).get("shard") or {}
+    if len(items) == 1 and (shard.get("count", 1) == 1 or "merged" in shard):
+        return items[0][1]  # a whole run, or shards merged already
     merged, problems = merge_summaries(items, findings)
     print(f"merged the summaries of shards {merged['run']['shard']['shard']} of "
           f"{merged['run']['shard']['count']}", file=sys.stderr)
