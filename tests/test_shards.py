@@ -147,18 +147,24 @@ def test_two_shards_merged_find_what_one_run_finds(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_only_one_shard_runs_the_stateful_phase(tmp_path: Path) -> None:
+def test_one_shard_runs_the_stateful_phase_and_finds_what_one_run_finds(tmp_path: Path
+                                                                        ) -> None:
+    """The stateful phase alone, from the same (fresh) emulator: the same sequences and
+    findings. After the unit phases it is not: those leave the target in another state in
+    each shard (other resources exist), and sequences follow the target's answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SINCH_")}
-    sequences = {}
-    for k in (1, 2):
-        proc = run_cli("--shard", f"{k}/2", "--phases", "stateful", "--no-probes",
-                       "--max-examples", "1", "--seed", "4", "--progress", "quiet",
-                       "--out", str(tmp_path / str(k)), env=env)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        run = json.loads((tmp_path / str(k) / "summary.json").read_text())["run"]
-        assert run["shard"]["shard"] == f"{k}/2"
-        sequences[k] = (run["shard"]["stateful"], run["stateful_sequences"])
-        assert f"shard {k}/2" in proc.stdout
-    assert sequences[1][0] != sequences[2][0]
-    owner, other = (1, 2) if sequences[1][0] else (2, 1)
-    assert sequences[owner][1] > 0 and sequences[other][1] == 0
+    runs = {}
+    for name, shard in (("1", ["--shard", "1/2"]), ("2", ["--shard", "2/2"]), ("one", [])):
+        proc = run_cli(*shard, "--phases", "stateful", "--no-probes", "--emulator-fault",
+                       "wrong-type", "--max-examples", "1", "--seed", "4", "--progress",
+                       "quiet", "--out", str(tmp_path / name), env=env)
+        assert proc.returncode in (0, 1), proc.stderr[-2000:]
+        runs[name] = json.loads((tmp_path / name / "summary.json").read_text())
+        if shard:
+            assert f"shard {name}/2" in proc.stdout
+    owner = runs["1"] if runs["1"]["run"]["shard"]["stateful"] else runs["2"]
+    other = runs["2"] if owner is runs["1"] else runs["1"]
+    assert not other["run"]["shard"]["stateful"] and other["run"]["stateful_sequences"] == 0
+    assert owner["run"]["stateful_sequences"] == runs["one"]["run"]["stateful_sequences"] > 0
+    assert _findings(owner) | _findings(other) == _findings(runs["one"])
+    assert _findings(runs["one"])

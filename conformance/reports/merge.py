@@ -26,7 +26,8 @@ from conformance.findings import Finding
 __all__ = ["merge_findings", "merge_summaries"]
 
 _SUMMED = ("calls", "sequences", "errors")
-_TIP = "pass the summary.json of each shard of one run once (each from `run --shard K/N`)"
+_TIP = ("pass the summary.json of each shard of one run once (each written by "
+        "`sinch-conformance run --shard K/N`)")
 
 
 def merge_findings(groups: Iterable[Iterable[Finding]]) -> list[Finding]:
