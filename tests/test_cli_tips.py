@@ -50,6 +50,8 @@ def _files(tmp: Path) -> None:
     (tmp / "bad-baseline.yaml").write_text("entries: [{kind: x}]\n")
     (tmp / "summary.json").write_text("{not json")
     (tmp / "unknown-key.toml").write_text("max-exampels = 3\n[drift]\nbase-line = 'x'\n")
+    (tmp / "shard.json").write_text('{"run": {"seed": 1, "shard": {"shard": "1/2", '
+                                    '"index": 1, "count": 2, "operations": []}}}')
 
 
 MISTAKES: list[tuple[str, list[str]]] = [
@@ -101,6 +103,11 @@ MISTAKES: list[tuple[str, list[str]]] = [
     ("proxy", ["--target", "http://127.0.0.1:1", "--exclude-tag", "Nope"]),
     ("replay", ["{tmp}/text.har", "--exclude-operation-id", "app_getapp"]),
     ("drift", ["--findings", "{tmp}/none", "--include-tag", "Nope"]),
+    ("run", ["--shard", "3/2"]),
+    ("report", ["--findings", "{tmp}/none", "--out", "{tmp}/out", "--summary",
+                "{tmp}/shard.json", "--summary", "{tmp}/shard.json"]),
+    ("drift", ["--findings", "{tmp}/none", "--summary", "{tmp}/shard.json", "--summary",
+               "{tmp}/summary.json"]),
 ]
 
 

@@ -193,3 +193,49 @@ def test_a_suite_that_cannot_run_fails_the_job_whatever_the_drift(tmp_path: Path
     assert "the suite did not complete (exit 2)" in done.stderr
     text = verdict(tmp_path)
     assert "FAILED (exit 2)" in text and "**did not complete**" in text
+
+
+# ---------------------------------------------------------------- shards
+
+def test_the_workflow_runs_two_shards_and_merges_them() -> None:
+    jobs = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]
+    shard_job, merge_job = jobs["conformance-shard"], jobs["conformance"]
+    shards = shard_job["strategy"]["matrix"]["shard"]
+    assert shards == [1, 2] and shard_job["strategy"]["fail-fast"] is False
+    step = next(s for s in shard_job["steps"] if SCRIPT_PATH in str(s.get("run", "")))
+    assert step["env"]["NIGHTLY_SHARD"] == "${{ matrix.shard }}/2"
+    assert "--seed" in step["run"], "every shard of one run uses the same seed"
+    upload = next(s for s in shard_job["steps"]
+                  if str(s.get("uses", "")).startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()" and upload["with"]["path"] == step["env"]["NIGHTLY_OUT"]
+    assert merge_job["needs"] == "conformance-shard" and "always()" in merge_job["if"]
+    download = next(s for s in merge_job["steps"]
+                    if str(s.get("uses", "")).startswith("actions/download-artifact"))
+    merged = next(s for s in merge_job["steps"] if SCRIPT_PATH in str(s.get("run", "")))
+    dirs = merged["env"]["NIGHTLY_MERGE"].split()
+    assert dirs == [f"{download['with']['path']}/shard-{k}" for k in shards]
+
+
+@pytest.mark.slow
+def test_two_shards_and_the_merge_gate_like_one_run(tmp_path: Path) -> None:
+    for k in (1, 2):
+        done = nightly(tmp_path, *BUDGET, "--emulator-fault", "wrong-type",
+                       NIGHTLY_SHARD=f"{k}/2", NIGHTLY_OUT=f"shard-{k}")
+        assert done.returncode == 0, done.stderr[-3000:]  # the merge gates, not the shard
+        assert (tmp_path / f"shard-{k}" / "suite-exit").read_text().strip() == "1"
+        assert not (tmp_path / f"shard-{k}" / "drift.md").exists()
+    done = nightly(tmp_path, NIGHTLY_MERGE="shard-1 shard-2", NIGHTLY_BASELINE=str(BASELINE),
+                   NIGHTLY_HTML="no")
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "response_body_schema" in {g["kind"] for g in groups(drift_report(tmp_path), "new")}
+    assert "merged shards 1/2, 2/2 of 2" in drift_report(tmp_path)["notes"]
+    summary = json.loads((tmp_path / "reports" / "summary.json").read_text())
+    assert summary["run"]["shard"]["merged"] == ["1/2", "2/2"]
+    assert len(summary["operations"]) == 33 and summary["run"]["operations_exercised"] > 0
+    assert "suite: violations" in verdict(tmp_path)
+    # a shard that left no outputs fails the merged job
+    missing = nightly(tmp_path, NIGHTLY_MERGE="shard-1 shard-3", NIGHTLY_BASELINE=str(BASELINE),
+                      NIGHTLY_HTML="no")
+    assert missing.returncode == 2, missing.stderr[-3000:]
+    assert "no shard outputs in shard-3" in missing.stderr
+    assert "shard 2/2 missing" in missing.stderr

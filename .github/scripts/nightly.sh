@@ -20,6 +20,13 @@
 #                       allure-results/ only, with a warning; `install`: install the pinned CLI
 #                       first (report --install-allure); `yes`: no HTML is an error; `no`: none
 #   NIGHTLY_ALLURE_CLI  an Allure executable to render with (report --allure-cli)
+#   NIGHTLY_SHARD       K/N: run only the suite's K-th of N shards (`run --shard K/N`, with
+#                       1/N of the rate limit) into NIGHTLY_OUT, with its exit status in
+#                       suite-exit; no drift gate, no report (the merge does them). Exit 0
+#                       unless the suite could not run (its status then)
+#   NIGHTLY_MERGE       the output directories of every shard, space-separated: no suite of
+#                       its own; the drift gate and the report take the shards' findings and
+#                       summaries, merged (a shard without outputs fails the job)
 #
 # Exit status: 0 nothing outside the baseline (or a baseline bootstrapped by this run, said
 # as a warning); 1 new drift or a violation the baseline does not accept (drift.md lists it);
@@ -32,6 +39,8 @@ recordings=${NIGHTLY_RECORDINGS:-recordings}
 bootstrap=${NIGHTLY_BOOTSTRAP:-missing}
 html=${NIGHTLY_HTML:-auto}
 allure_cli=${NIGHTLY_ALLURE_CLI:-}
+shard=${NIGHTLY_SHARD:-}
+read -r -a merge <<<"${NIGHTLY_MERGE:-}"
 
 # One line per event: a GitHub annotation in Actions, "nightly: LEVEL: ..." elsewhere.
 say() {
@@ -57,7 +66,11 @@ if ! command -v sinch-conformance >/dev/null 2>&1; then
     exit 2
 fi
 
-if [ ! -f "$baseline" ] && [ "$bootstrap" = never ]; then
+if [ -n "$shard" ] && [ ${#merge[@]} -gt 0 ]; then
+    say error "NIGHTLY_SHARD runs one shard, NIGHTLY_MERGE merges them: set one of the two"
+    exit 2
+fi
+if [ -z "$shard" ] && [ ! -f "$baseline" ] && [ "$bootstrap" = never ]; then
     say error "no drift baseline at $baseline (NIGHTLY_BOOTSTRAP=never): commit one, or run" \
         "once with NIGHTLY_BOOTSTRAP=missing to write it from a run"
     exit 2
@@ -71,7 +84,29 @@ rm -f "$out"/findings/suite-*.jsonl "$out"/drift.md "$out"/drift.json "$out"/dri
 
 # ---------------------------------------------------------------- the suite
 suite=0
-sinch-conformance run --out "$out" "$@" || suite=$?
+inputs=(--findings "$out/findings")   # what the drift gate and the report read
+if [ -n "$shard" ]; then   # one shard: the suite only, its status for the merge
+    sinch-conformance run --out "$out" --shard "$shard" "$@" || suite=$?
+    echo "$suite" >"$out/suite-exit"
+    echo "nightly: shard $shard: suite exit $suite; outputs in $out for the merge" >&2
+    if [ "$suite" -le 1 ]; then exit 0; fi
+    say error "shard $shard: the suite did not complete (exit $suite)"
+    exit "$suite"
+elif [ ${#merge[@]} -gt 0 ]; then   # the shards' outputs: their worst status, merged
+    for dir in "${merge[@]}"; do
+        code=$(cat "$dir/suite-exit" 2>/dev/null || echo 2)
+        if [ ! -f "$dir/summary.json" ]; then
+            say error "no shard outputs in $dir (summary.json): that shard did not run"
+            code=2
+        else
+            inputs+=(--findings "$dir/findings" --summary "$dir/summary.json")
+        fi
+        if [ "$code" -gt 1 ] && [ "$suite" -le 1 ]; then suite=$code
+        elif [ "$code" -eq 1 ] && [ "$suite" -eq 0 ]; then suite=1; fi
+    done
+else
+    sinch-conformance run --out "$out" "$@" || suite=$?
+fi
 case "$suite" in
     0) note "suite: no violation" ;;
     1) note "suite: violations (the drift gate below says whether the baseline accepts them)" ;;
@@ -86,7 +121,7 @@ shopt -s nullglob
 hars=("$recordings"/*.har)
 shopt -u nullglob
 drift() {
-    sinch-conformance drift --findings "$out/findings" ${hars[@]+"${hars[@]}"} --out "$out" \
+    sinch-conformance drift "${inputs[@]}" ${hars[@]+"${hars[@]}"} --out "$out" \
         --junit "$out/drift-junit.xml" --format md "$@" >/dev/null
 }
 gate=0
@@ -142,7 +177,7 @@ if [ "$todo" -gt 0 ] && [ -z "$bootstrapped" ]; then
 fi
 
 # ---------------------------------------------------------------- the Allure report
-report() { sinch-conformance report --findings "$out/findings" --out "$out" "$@"; }
+report() { sinch-conformance report "${inputs[@]}" --out "$out" "$@"; }
 rendered=0
 reported=0
 if [ "$html" != no ]; then

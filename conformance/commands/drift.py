@@ -24,9 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("har", nargs="*", metavar="FILE.har",
                         help="Recordings to check against the spec, as `replay` does: HAR "
                              "(e.g. the proxy's) or `mitmdump -w` flow files.")
-    parser.add_argument("--findings", metavar="PATH",
+    parser.add_argument("--findings", action="append", metavar="PATH",
                         help="A findings .jsonl file or directory (default: reports/findings "
-                             "when no HAR file is given).")
+                             "when no HAR file is given); repeat it for the shards of a run.")
+    parser.add_argument("--summary", action="append", metavar="FILE",
+                        help="The summary.json of each shard of a `run --shard K/N` "
+                             "(repeatable): checked to be one run's shards, a missing shard "
+                             "is noted in the report.")
     parser.add_argument("--spec", default=str(DEFAULT_SPEC), metavar="FILE",
                         help="The spec to compare with (default: the repository's spec with "
                              "its overlays).")
@@ -54,6 +58,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_filter_arguments(parser, "report")
 
 
+def _shard_notes(paths: list[str]) -> list[str]:
+    """Notes on the shards of a run merged here (a UserError when they are not one run's)."""
+    import json
+
+    from conformance.reports.merge import merge_summaries
+
+    items = []
+    for path in paths:
+        try:
+            items.append((path, json.loads(Path(path).read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot read the suite summary {path} ({exc})",
+                            tip="pass the summary.json of each shard with --summary") from None
+    if not items:
+        return []
+    merged, problems = merge_summaries(items, [])
+    shard = merged["run"].get("shard") or {}
+    return [f"merged shards {shard.get('shard')} of {shard.get('count')}", *problems]
+
+
 def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
     from conformance.exchange.bodies import DEFAULT_MAX_BODY
@@ -78,9 +102,8 @@ def run(args: argparse.Namespace) -> int:
     tags = operation_tags(contract)
     inputs: list[str] = []
     findings = []
-    if args.findings or not args.har:
-        path = args.findings or "reports/findings"
-        findings = load_findings(path)
+    for path in args.findings or ([] if args.har else ["reports/findings"]):
+        findings += load_findings(path)
         inputs.append(str(path))
     in_scope = [f for f in findings if selection.matches(f.operation_id,
                                                           tags.get(f.operation_id or "", ()))]
@@ -94,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     report = aggregate(in_scope + traffic.findings, contract, inputs=inputs,
                        calls=traffic.calls if args.har else None,
                        used=traffic.used if args.har else None)
+    report.notes += _shard_notes(args.summary or [])
     if selection.active:
         report.notes.append(f"operation filters {selection.describe()}: "
                             f"{len(findings) - len(in_scope)} finding(s) and {traffic.filtered} "

@@ -14,29 +14,34 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from conformance.errors import UserError
 from conformance.reports.inputs import load_findings
+from conformance.reports.merge import merge_findings
 from conformance.spec_loader import DEFAULT_SPEC
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--findings", default="reports/findings", metavar="PATH",
+    parser.add_argument("--findings", action="append", metavar="PATH",
                         help="A findings .jsonl file or a directory of them (default: "
-                             "reports/findings). A missing directory means no findings.")
+                             "reports/findings). A missing directory means no findings. "
+                             "Repeat it for the shards of a run: one finding per "
+                             "fingerprint.")
     parser.add_argument("--out", default="reports", metavar="DIR",
                         help="Where allure-results/, allure-report/ and history/ go "
                              "(default: reports).")
-    parser.add_argument("--summary", metavar="FILE",
+    parser.add_argument("--summary", action="append", metavar="FILE",
                         help="The suite run's summary.json, for passed, skipped and broken "
                              "results per operation, their sample exchanges, the run's "
                              "environment lines and JUnit XML (default: <out>/summary.json "
-                             "when it exists).")
+                             "when it exists). Repeat it once per shard of a `run --shard "
+                             "K/N` to merge them into one report.")
     parser.add_argument("--junit", metavar="FILE",
                         help="Where the run's JUnit XML goes, one test case per operation as "
                              "`run` writes it (default: <out>/junit.xml; written only with a "
@@ -66,6 +71,35 @@ def _summary(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _summaries(paths: list[Path], default: Path, findings: list[Any]
+               ) -> dict[str, Any] | None:
+    """The summary to report: the one given (or the default), or the shards' merged."""
+    from conformance.reports.merge import merge_summaries
+
+    for path in paths:
+        if not path.exists():
+            raise UserError(f"the suite summary {path} does not exist",
+                            tip="drop --summary or pass an existing file")
+    if not paths:
+        return _summary(default)
+    items = [(str(p), _summary(p) or {}) for p in paths]
+    shard = (items[0][1].get("run") or {}).get("shard") or {}
+    if len(items) == 1 and (shard.get("count", 1) == 1 or "merged" in shard):
+        return items[0][1]  # a whole run, or shards merged already
+    merged, problems = merge_summaries(items, findings)
+    print(f"merged the summaries of shards {merged['run']['shard']['shard']} of "
+          f"{merged['run']['shard']['count']}", file=sys.stderr)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    target = default.parent / "summary.json"
+    if all(p.resolve() != target.resolve() for p in paths):  # never over an input
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+        print(f"wrote the merged summary to {target}", file=sys.stderr)
+    return merged
+
+
 def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
     from conformance.reports import allure_cli, html
@@ -81,12 +115,12 @@ def run(args: argparse.Namespace) -> int:
     except UserError as exc:
         no_cli = exc
     out = Path(args.out)
-    findings = load_findings(args.findings)
-    summary_path = Path(args.summary) if args.summary else out / "summary.json"
-    if args.summary and not summary_path.exists():
-        raise UserError(f"the suite summary {summary_path} does not exist",
-                        tip="drop --summary or pass an existing file")
-    summary = _summary(summary_path)
+    paths = args.findings or ["reports/findings"]
+    findings = (load_findings(paths[0]) if len(paths) == 1
+                else merge_findings(load_findings(p) for p in paths))
+    summary_path = Path(args.summary[-1]) if args.summary else out / "summary.json"
+    summary = _summaries([Path(p) for p in args.summary] if args.summary else [],
+                         out / "summary.json", findings)
     if args.junit and summary is None:
         raise UserError(f"--junit writes the JUnit XML of a suite run, but there is no run "
                         f"summary at {summary_path}",

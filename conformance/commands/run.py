@@ -82,6 +82,10 @@ def check_args(args: argparse.Namespace) -> None:
     _phases(args.phases)
     _headers(args.header)
     _selection(args)
+    if args.shard:
+        from conformance.suite.shards import parse_shard
+
+        parse_shard(args.shard)
 
 
 def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
@@ -109,11 +113,15 @@ def _selection(args: argparse.Namespace) -> OperationFilter:
 
 def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
     from conformance.suite.options import DEFAULT_MAX_EXAMPLES, DEFAULT_RATE_LIMIT, SuiteOptions
+    from conformance.suite.shards import parse_shard
 
     if args.rate_limit is not None:
         rate = args.rate_limit or None
     else:
         rate = None if target.name == "emulator" else DEFAULT_RATE_LIMIT
+    shard = parse_shard(args.shard) if args.shard else None
+    if rate and shard:  # N shards at once stay within the limit together
+        rate = rate / shard.count
     return SuiteOptions(
         target=target, out=Path(args.out), seed=seed, rate_limit=rate,
         max_examples=args.max_examples or DEFAULT_MAX_EXAMPLES, time_budget=args.time_budget,
@@ -121,7 +129,7 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
         headers=_headers(args.header), shrink=not args.no_shrink, record=args.record,
         operations=getattr(args, "operation_overrides", {}),
-        selection=OperationFilter.from_args(args),
+        selection=OperationFilter.from_args(args), shard=shard,
         consistency_window=_window(args, target))
 
 
@@ -180,7 +188,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"sinch-conformance run: {target.label} ({target.base_url}){fault}, seed "
                   f"{seed}, max {options.max_examples} examples, rate limit "
                   f"{f'{options.rate_limit:g}/s' if options.rate_limit else 'none'}"
-                  f"{', read-only' if options.readonly else ''}", file=sys.stderr)
+                  f"{', read-only' if options.readonly else ''}"
+                  f"{f', shard {options.shard.label}' if options.shard else ''}", file=sys.stderr)
             if options.selection.active:
                 print(f"operation filters: {options.selection.describe()}", file=sys.stderr)
         result = run_suite(options, sys.stderr, mode)

@@ -91,6 +91,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS", help="Timeout of one request (default: 30).")
     budget.add_argument("--retries", type=int, default=3, metavar="N",
                         help="Retries on 429 and 5xx, with back-off (default: 3).")
+    budget.add_argument("--shard", metavar="K/N",
+                        help="Do the K-th of N deterministic parts of the run (e.g. 1/2 and "
+                             "2/2 in two CI jobs), each with 1/N of --rate-limit; `report` "
+                             "and `drift` merge the shards' outputs.")
     add_filter_arguments(parser, "test")
     output = parser.add_argument_group("output")
     output.add_argument("--out", default="reports", metavar="DIR",

@@ -67,10 +67,10 @@ def write_allure(inputs: RunInputs, directory: Path) -> allure.ResultSet:
 def _run_findings(inputs: RunInputs) -> list[Finding]:
     """The suite's findings of the summary's run (all the suite's when it names none), one
     per fingerprint, in the order given."""
-    run_id = inputs.run.get("run_id")
-    seen: dict[str, Finding] = {}
+    run_ids = set(inputs.run.get("run_ids") or [inputs.run.get("run_id")]) - {None, ""}
+    seen: dict[str, Finding] = {}  # run_ids: the shards' of a merged summary
     for f in inputs.findings:
-        if f.source == "suite" and (not run_id or f.run_id == run_id):
+        if f.source == "suite" and (not run_ids or f.run_id in run_ids):
             seen.setdefault(f.fingerprint, f)
     return list(seen.values())
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from conformance.operation_settings import OperationOverride
 from conformance.selection import OperationFilter
 from conformance.settings import PHASES
+from conformance.suite.shards import Shard
 from conformance.suite.target import Target
 
 __all__ = ["ALL_PHASES", "DEFAULT_CONSISTENCY_WINDOW", "DEFAULT_MAX_EXAMPLES",
@@ -51,3 +52,8 @@ class SuiteOptions:
     # which operations are tested (--include-*/--exclude-*); the others are not selected
     selection: OperationFilter = OperationFilter()
     consistency_window: float = DEFAULT_CONSISTENCY_WINDOW  # seconds a read may lag a write
+    shard: Shard | None = None  # --shard K/N: this run does the K-th of N parts
+    # Schemathesis' unit phases feed ids from earlier operations' responses into later
+    # ones ("extra data sources"); off, an operation's cases depend on it alone, so N shards
+    # find exactly what one run finds (tests/test_shards.py). No flag: on is the better run.
+    reuse_responses: bool = True

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from conformance.contract import Contract
 from conformance.errors import UserError
@@ -32,6 +32,7 @@ from conformance.suite.options import ALL_PHASES, SuiteOptions
 from conformance.suite.probes import PROBES, ProbeContext
 from conformance.suite.progress import Progress
 from conformance.suite.run_errors import RunErrors, describe
+from conformance.suite.shards import engine_runs, plan_for
 from conformance.suite.summary import READ_ONLY, RunSummary, new_stats, run_notes, sample_of
 from conformance.suite.target import TokenSource
 from conformance.suite.transport import RetryPolicy, TokenBucket, Transport
@@ -71,6 +72,7 @@ class _Run:
         tags = {op.operation_id: op.tags for op in self.contract.operations.values()}
         self.selected = frozenset(options.selection.check(tags))
         self.stats = {op: s for op, s in new_stats(self.contract).items() if op in self.selected}
+        self.plan = plan_for(options, self.selected)
         self.errors = RunErrors()
         self.har = _recording(options.record, target.base_path)
         self.collector = Collector(self.checks, self.sink, self.cleanup, self.stats,
@@ -104,10 +106,14 @@ class _Run:
     def phases(self) -> None:
         fixtures = make_fixtures(self.options.target, self.transport, self.tokens,
                                  self.options.readonly)
-        schema, renames = build_schema(self.contract, self.options, self.tokens,
-                                       self.transport, self.collector, fixtures,
-                                       self.selected)
-        self.summary.notes += [r.describe() for r in renames]
+        for options, selected in engine_runs(self.options, self.selected, self.plan):
+            schema, renames = build_schema(self.contract, options, self.tokens,
+                                           self.transport, self.collector, fixtures, selected)
+            self.summary.notes += [r.describe() for r in renames
+                                   if r.describe() not in self.summary.notes]
+            self._engine(schema)
+
+    def _engine(self, schema: Any) -> None:
         for ev in run_engine(schema, self.collector):
             self.emit(ev)
             if isinstance(ev, events.PhaseStarted):
@@ -155,6 +161,9 @@ class _Run:
         for entry in PROBES.running_in("suite"):
             if entry.obj.mutating and self.options.readonly:
                 continue
+            if self.plan and self.options.shard and (self.plan.probes.get(entry.name, 1)
+                                                     != self.options.shard.index):
+                continue  # another shard runs it
             if filtered and entry.obj.operations and not entry.obj.operations & self.selected:
                 self.summary.notes.append(f"probe {entry.name} not run: none of its "
                                           "operations is selected")
@@ -264,6 +273,11 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
                          "timed_out": transport.timed_out}
     if interrupted:
         summary.stop_reason = "interrupted"
+    if run.plan is not None and options.shard is not None:
+        summary.shard = run.plan.to_json(options.shard.index)
+        for op in set(run.stats) - set(summary.shard["operations"]):
+            if not run.stats[op].exercised:  # another shard's, and not called here
+                del run.stats[op]
     for op, stats in run.stats.items():  # (cleanup may list a skipped operation's items)
         if options.skipped_by_config(op) or not stats.exercised:
             summary.skipped[op] = options.skipped_by_config(op) or (

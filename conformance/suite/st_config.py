@@ -44,6 +44,9 @@ def schemathesis_config(options: SuiteOptions,
     stateful["inference"] = {"algorithms": ["location-headers"]}
     if readonly:
         phases["coverage"]["unexpected-methods"] = []
+    if not options.reuse_responses:  # each operation's cases independent of the others'
+        for name in ("examples", "coverage", "fuzzing"):
+            phases[name]["extra-data-sources"] = {"responses": False}
     data: dict[str, Any] = {
         "base-url": options.target.base_url,
         "workers": max(1, options.workers),

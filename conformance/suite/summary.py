@@ -106,6 +106,7 @@ class RunSummary:
     selection: dict[str, list[str]] = field(default_factory=dict)
     not_selected: list[str] = field(default_factory=list)
     calls_filtered: int = 0
+    shard: dict[str, Any] = field(default_factory=dict)  # ShardPlan.to_json: run --shard K/N
 
     @property
     def violations(self) -> list[Finding]:
@@ -163,7 +164,8 @@ class RunSummary:
                     "problems": self.problems,
                     **({"selection": {**self.selection, "not_selected": self.not_selected,
                                       "calls_filtered": self.calls_filtered}}
-                       if self.selection else {})},
+                       if self.selection else {}),
+                    **({"shard": self.shard} if self.shard else {})},
             "findings": [{"fingerprint": f.fingerprint, "kind": str(f.kind),
                           "operation_id": f.operation_id, "status": f.status,
                           "occurrences": self.occurrences.get(f.fingerprint, 1),
@@ -224,6 +226,12 @@ def render_table(summary: RunSummary) -> str:
                  f"{summary.stateful_sequences} stateful sequences, "
                  f"{len(summary.violations)} violation(s), {len(summary.drift)} drift, "
                  f"{summary.wall_time:.1f} s")
+    shard = summary.shard
+    if shard:
+        parts = [f"the unit phases of {len(shard['operations'])} operation(s)"]
+        parts += ["the stateful phase"] if shard["stateful"] else []
+        parts += [f"probes {', '.join(shard['probes'])}"] if shard["probes"] else []
+        lines.append(f"shard {shard['shard']}: {', '.join(parts)}; other shards do the rest")
     if summary.not_selected:
         lines.append(f"{len(summary.not_selected)} operation(s) not selected by the filters "
                      f"(not tested): {', '.join(summary.not_selected)}")
