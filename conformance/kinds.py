@@ -52,6 +52,8 @@ class Kind(StrEnum):
     # Not checked: our validator failed, or the body could not be validated.
     VALIDATION_ERROR = "validation_error"
     BODY_SKIPPED = "body_skipped"
+    # Violations of a rule the spec states only in words (the finding quotes the sentence).
+    PROSE_RULE_VIOLATED = "prose_rule_violated"
 
 
 DRIFT_KINDS = frozenset(
@@ -93,8 +95,10 @@ KIND_INFO: dict[Kind, tuple[str, str, Severity]] = {
     Kind.UNDOCUMENTED_STATUS: ("Undocumented status code in traffic", "drift", Severity.MINOR),
     Kind.VALIDATION_ERROR: ("Validator failure", "not checked", Severity.NORMAL),
     Kind.BODY_SKIPPED: ("Body not validated", "not checked", Severity.TRIVIAL),
+    Kind.PROSE_RULE_VIOLATED: ("Rule stated in the spec's prose broken", "prose rule",
+                               Severity.NORMAL),
 }
 CATEGORIES = (
     "schema violation", "undocumented status", "drift", "server error", "auth", "stateful",
-    "spec defect", "not checked",
+    "spec defect", "not checked", "prose rule",
 )

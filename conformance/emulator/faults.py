@@ -69,6 +69,19 @@ class FaultName(StrEnum):
     PAGINATION_REPEATS = "pagination-repeats"
     PAGINATION_SKIPS = "pagination-skips"
     PAGE_SIZE_ABOVE_MAX = "page-size-above-max"
+    # Rules the spec states only in words (conformance/suite/prose/ checks them).
+    PROSE_TWO_ACTIVE = "prose-two-active-conversations"
+    PROSE_STOP_IGNORED = "prose-stop-ignored"
+    PROSE_SEND_IGNORES_ACTIVE = "prose-send-ignores-active"
+    PROSE_METADATA_WRONG = "prose-metadata-wrong"
+    PROSE_DELETE_CASCADE_WRONG = "prose-delete-cascade-wrong"
+    PROSE_MESSAGES_OLDEST_FIRST = "prose-messages-oldest-first"
+    PROSE_DEFAULTS_IGNORED = "prose-defaults-ignored"
+    PROSE_UPDATE_MASK_IGNORED = "prose-update-mask-ignored"
+    PROSE_MERGE_WRONG = "prose-merge-wrong"
+    PROSE_PAGE_SIZE_DEFAULT = "prose-page-size-default"
+    PROSE_WEBHOOK_LIMIT_IGNORED = "prose-webhook-limit-ignored"
+    PROSE_INPUT_RULES_IGNORED = "prose-input-rules-ignored"
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,50 @@ _fault(FaultName.PAGE_SIZE_ABOVE_MAX, Kind.RESPONSE_BODY_SCHEMA,
        "honours page_size above 20 (the documented maximum) instead of clamping it", _LISTS,
        "handler", "the maximum is prose only: a schema check sees it only with an overlay "
        "adding maxItems: 20 to the list arrays; otherwise a check must count the items")
+
+_PROSE = "one per rule group of conformance/suite/prose/ (prose_rule_violated quotes the sentence)"
+_fault(FaultName.PROSE_TWO_ACTIVE, Kind.PROSE_RULE_VIOLATED,
+       "lets an app and a contact have two active conversations (create or update to "
+       "active: true)", "create/update conversation", "handler", _PROSE)
+_fault(FaultName.PROSE_STOP_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "answers 200 to stop but leaves the conversation active, so the next message joins "
+       "it", "stop conversation", "handler", _PROSE)
+_fault(FaultName.PROSE_SEND_IGNORES_ACTIVE, Kind.PROSE_RULE_VIOLATED,
+       "starts a new conversation for every message sent instead of adding it to the active "
+       "one", "send message", "handler", _PROSE)
+_fault(FaultName.PROSE_METADATA_WRONG, Kind.PROSE_RULE_VIOLATED,
+       "merges metadata_json under REPLACE (the default) and a send's conversation_metadata, "
+       "clears it on a send without one, and applies MERGE_PATCH shallowly (null stored, "
+       "nested objects replaced)", "update conversation, send message", "handler", _PROSE)
+_fault(FaultName.PROSE_DELETE_CASCADE_WRONG, Kind.PROSE_RULE_VIOLATED,
+       "keeps a deleted conversation's messages, and deletes a conversation with its last "
+       "message", "delete conversation, delete message", "handler", _PROSE)
+_fault(FaultName.PROSE_MESSAGES_OLDEST_FIRST, Kind.PROSE_RULE_VIOLATED,
+       "lists messages oldest accept_time first", "list messages", "handler", _PROSE)
+_fault(FaultName.PROSE_DEFAULTS_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "fills in other values than the prose promises: display_name '', last_received now, "
+       "rate limits 10, ttl_days 90, PERSIST_RETENTION_POLICY, processing_mode DISPATCH, "
+       "opt-in channels and request_id left empty, a client's id kept",
+       "create app/contact/conversation, update contact, opt-in/out, capability", "handler",
+       _PROSE)
+_fault(FaultName.PROSE_UPDATE_MASK_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "changes every field of a PATCH body, whatever update_mask.paths lists",
+       "update app/contact/conversation/webhook", "handler", _PROSE)
+_fault(FaultName.PROSE_MERGE_WRONG, Kind.PROSE_RULE_VIOLATED,
+       "merges contacts the other way round (keeps the source, deletes the destination), "
+       "moving every channel identity to the top of the priority list and overwriting "
+       "optional fields", "merge contacts", "handler", _PROSE)
+_fault(FaultName.PROSE_PAGE_SIZE_DEFAULT, Kind.PROSE_RULE_VIOLATED,
+       "serves 20 items per page when page_size is not given (the default is 10)", _LISTS,
+       "handler", _PROSE)
+_fault(FaultName.PROSE_WEBHOOK_LIMIT_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "accepts a 6th webhook for an app (the limit is 5)", "create/update webhook",
+       "handler", _PROSE)
+_fault(FaultName.PROSE_INPUT_RULES_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "accepts what the prose forbids and no schema can say: an injected accept_time "
+       "outside the last 30 days, a capability query for a contact that does not exist, a "
+       "contact_id recipient for an app in DISPATCH mode (send, event, opt-in, opt-out)",
+       "inject message, capability, send message/event, opt-in/out", "handler", _PROSE)
 
 
 def _check_complete() -> None:

@@ -4,6 +4,7 @@ bodies (the tests check them against the contract)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -83,13 +84,22 @@ class ProbeContext:
                                       origin="probe", key=f"probe {method} {path}")
 
     def report(self, kind: Kind, resp: requests.Response, message: str,
-               location: str) -> None:
+               location: str, *, operation_id: str | None = None, schema_path: str = "",
+               extra: Mapping[str, Any] | None = None) -> None:
+        """Report ``kind`` with ``resp`` as evidence, on the operation of ``resp``'s
+        request unless ``operation_id`` names another (the one whose behaviour it is);
+        ``extra`` adds to the evidence."""
         ex = from_requests(resp, "probe")
-        op = self.checks.contract.operation_for(ex.method, ex.url, self.checks.base_path)
+        contract, base = self.checks.contract, self.checks.base_path
+        seen = contract.operation_for(ex.method, ex.url, base)
+        op = contract.operations.get(operation_id) if operation_id else seen
+        evidence = evidence_for(ex, self.checks.secrets())
         self.sink.add(Finding.make(
             kind, source="suite", message=message, location=location,
-            operation_id=op.operation_id if op else None, method=ex.method,
-            path_template=op.path_template if op else None, status=ex.status,
-            evidence=evidence_for(ex, self.checks.secrets()),
+            operation_id=op.operation_id if op else None,
+            method=op.method if op else ex.method,
+            path_template=op.path_template if op else None,
+            status=ex.status if op is seen else None, schema_path=schema_path,
+            evidence={**evidence, **extra} if extra else evidence,
             target=self.checks.target or ex.target,
             run_id=self.checks.run_id, secrets=self.checks.secrets()))
