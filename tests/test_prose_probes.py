@@ -20,6 +20,17 @@ from conformance.suite.transport import MUTATING_METHODS
 
 pytestmark = pytest.mark.slow
 FAULTS = sorted({f for r in CATALOGUE for f in r.faults})
+PROSE_FAULTS = ("prose-two-active-conversations", "prose-stop-ignored",
+                "prose-send-ignores-active", "prose-metadata-wrong",
+                "prose-delete-cascade-wrong", "prose-messages-oldest-first",
+                "prose-defaults-ignored", "prose-update-mask-ignored", "prose-merge-wrong",
+                "prose-page-size-default", "prose-webhook-limit-ignored",
+                "prose-input-rules-ignored")
+
+
+def test_the_prose_faults_are_the_ones_tested_here() -> None:
+    assert set(PROSE_FAULTS) == {f for f in FAULTS if f.startswith("prose-")}
+    assert "invalid-body-accepted" in FAULTS  # the overlay's limits, refused by the contract
 
 
 @pytest.fixture(scope="module")

@@ -440,9 +440,12 @@ def test_failure_kinds_are_registered_with_the_kind_they_map_to() -> None:
 
 def test_probes_are_registered_in_the_run_order_with_their_kinds() -> None:
     assert PROBES.names() == ("auth_enforced", "lifecycle", "pagination", "inputs",
-                              "expired_token")
+                              "expired_token", "prose_conversations", "prose_contacts",
+                              "prose_apps", "prose_inputs", "prose_pages")
     assert all(e.where == {"suite"} and e.kinds and e.doc == e.obj.summary for e in PROBES)
-    assert [e.name for e in PROBES if e.obj.mutating] == ["lifecycle", "inputs"]
+    assert [e.name for e in PROBES if e.obj.mutating] == [
+        "lifecycle", "inputs", "prose_conversations", "prose_contacts", "prose_apps",
+        "prose_inputs"]
     assert PROBES["auth_enforced"].kinds == {Kind.AUTH_IGNORED}
     assert PROBES.kinds() <= {str(k) for k in Kind}
 

@@ -145,11 +145,12 @@ def delete_conversation(call: Call) -> Reply:
 def inject_message(call: Call) -> Reply:
     conv = call.conversation(call.path["message.conversation_id"])
     now = call.env.clock.now()
-    stamp = call.field("accept_time") or call.env.stamp(now)
-    if not (now - INJECT_WINDOW < parse_time(stamp, now) <= now
-            or call.fault(FaultName.PROSE_INPUT_RULES_IGNORED)):
-        raise ApiError.invalid(f"accept_time {stamp!r} must be before now and within the "
-                               "last 30 days.")
+    given = call.field("accept_time")
+    stamp = given or call.env.stamp(now)
+    if given and not (now - INJECT_WINDOW < parse_time(given, now) <= now
+                      or call.fault(FaultName.PROSE_INPUT_RULES_IGNORED)):
+        raise ApiError.precondition(f"accept_time {given!r} must be before now and within "
+                                    "the last 30 days.")
     body: Doc = {"id": call.env.new_id(), "conversation_id": conv["id"],
                  "contact_id": conv["contact_id"], "accept_time": stamp, "injected": True}
     for name in INJECTED_FIELDS:
