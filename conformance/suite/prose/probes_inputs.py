@@ -51,6 +51,10 @@ def _cases(app: str, contact: str, conv: str) -> list[Case]:
          "1025 characters of contact metadata"),
         ("choice-message-max-choices", "POST", "/messages:send",
          send({"choices": [_CHOICE] * 4}), "a choice message with 4 choices"),
+        ("channel-property-max", "POST", "/messages:send",
+         {**send({"text": "sinch-conformance prose probe"}),
+          "channel_properties": {"SMS_FLASH_MESSAGE": LONG}},
+         "a channel property value of 1025 characters"),
         ("carousel-max-cards", "POST", "/messages:send",
          send({"cards": [{"title": f"card {i}"} for i in range(11)]}),
          "a carousel of 11 cards"),
@@ -71,7 +75,7 @@ def _cases(app: str, contact: str, conv: str) -> list[Case]:
          hook(triggers=["UNSPECIFIED_TRIGGER"]), "the trigger UNSPECIFIED_TRIGGER"),
         *((f"{channel.lower()}-credentials-required", "PATCH", f"/apps/{app}",
            {"channel_credentials": [{"channel": channel}]},
-           f"a {channel} credential without its credentials object")
+           f"a credential for {channel} without its credentials object")
           for channel in ("MMS", "KAKAOTALK", "TELEGRAM", "LINE", "WECHAT")),
         ("capability-existing-contact", "POST", "/capability:query", {
             "app_id": app, "recipient": {"contact_id": "sinch-conformance-no-such-contact"}},

@@ -98,10 +98,10 @@ UNCHECKED: tuple[ProseRule, ...] = (
     _u("contact-channel-priority", schema("ContactCreateRequest", "properties",
                                           "channel_priority"),
        "The channel at the top of the list is tried first.", _DELIVERY),
-    *(_u(f"app-channel-priority-{name[3:-7].lower() or 'response'}", schema(
-        name, "properties", "channel_credentials"),
+    *(_u(f"app-channel-priority-{what}", schema(name, "properties", "channel_credentials"),
          "The order of the credentials defines the app channel priority.", _DELIVERY)
-      for name in ("AppCreateRequest", "AppUpdateRequest", "AppResponse")),
+      for what, name in (("create", "AppCreateRequest"), ("update", "AppUpdateRequest"),
+                         ("answer", "AppResponse"))),
     _u("send-ttl-failover", schema("SendMessageRequest", "properties", "ttl"),
        "Channel failover will not be performed for messages with expired TTL.", _DELIVERY),
     _u("media-thumbnail", schema("MediaMessage", "properties", "thumbnail_url"),
@@ -130,11 +130,6 @@ UNCHECKED: tuple[ProseRule, ...] = (
                                          "channel_properties"),
        "The key in the map must point to a valid channel property key as defined by the enum "
        "ChannelPropertyKeys.", "the spec defines no ChannelPropertyKeys"),
-    _u("channel-properties-max", schema("SendMessageRequest", "properties",
-                                        "channel_properties"),
-       "The maximum allowed property value length is 1024 characters.", "not done: an "
-       "overlay `additionalProperties: {maxLength: 1024}` and one probe request",
-       "Messages_SendMessage", "not-done"),
     # ---------------------------------------------------------------- templates, accounts
     _u("template-parameters", schema("TemplateReference", "properties", "parameters"),
        "Concrete values must be present for all defined parameters in the template.",
