@@ -25,7 +25,7 @@ PROSE_FAULTS = ("prose-two-active-conversations", "prose-stop-ignored",
                 "prose-delete-cascade-wrong", "prose-messages-oldest-first",
                 "prose-defaults-ignored", "prose-update-mask-ignored", "prose-merge-wrong",
                 "prose-page-size-default", "prose-webhook-limit-ignored",
-                "prose-input-rules-ignored")
+                "prose-input-rules-ignored", "prose-request-options-ignored")
 
 
 def test_the_prose_faults_are_the_ones_tested_here() -> None:

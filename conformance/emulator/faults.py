@@ -82,6 +82,7 @@ class FaultName(StrEnum):
     PROSE_PAGE_SIZE_DEFAULT = "prose-page-size-default"
     PROSE_WEBHOOK_LIMIT_IGNORED = "prose-webhook-limit-ignored"
     PROSE_INPUT_RULES_IGNORED = "prose-input-rules-ignored"
+    PROSE_REQUEST_OPTIONS_IGNORED = "prose-request-options-ignored"
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,11 @@ _fault(FaultName.PROSE_INPUT_RULES_IGNORED, Kind.PROSE_RULE_VIOLATED,
        "outside the last 30 days, a capability query for a contact that does not exist, a "
        "contact_id recipient for an app in DISPATCH mode (send, event, opt-in, opt-out)",
        "inject message, capability, send message/event, opt-in/out", "handler", _PROSE)
+_fault(FaultName.PROSE_REQUEST_OPTIONS_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "ignores what a request asks for: a transcode's explicit_channel_message, a send's "
+       "processing_strategy DISPATCH_ONLY (stored in a conversation), the recipient of a "
+       "capability query (another one answered)", "transcode, send message, capability",
+       "handler", _PROSE)
 
 
 def _check_complete() -> None:

@@ -122,7 +122,8 @@ def send_message(call: Call) -> Reply:
     app = call.app(app_id)
     now = call.env.clock.now()
     dispatch = (app.get("processing_mode") == "DISPATCH"
-                or call.field("processing_strategy") == "DISPATCH_ONLY")
+                or (call.field("processing_strategy") == "DISPATCH_ONLY"
+                    and not call.fault(FaultName.PROSE_REQUEST_OPTIONS_IGNORED)))
     send = _send_dispatch if dispatch else _send_conversation
     body = send(call, app_id, call.body["recipient"], now)
     return Reply(200, {"message_id": body["id"], "accepted_time": body["accept_time"]})

@@ -40,7 +40,9 @@ def query_capability(call: Call) -> Reply:
     else:
         _check_recipient(call, app_id)
     request_id = _request_id(call, call.field("request_id"))
-    return Reply(200, {"app_id": app_id, "recipient": copy.deepcopy(call.body["recipient"]),
+    recipient = ({"contact_id": "another-contact"}
+                 if call.fault(FaultName.PROSE_REQUEST_OPTIONS_IGNORED) else call.body["recipient"])
+    return Reply(200, {"app_id": app_id, "recipient": copy.deepcopy(recipient),
                        "request_id": request_id})
 
 
@@ -79,6 +81,8 @@ def transcode(channel: str, app_message: Doc, to: str, sender: str) -> str:
 def transcode_message(call: Call) -> Reply:
     call.app(call.body["app_id"])
     app_message = call.body["app_message"]
+    if call.fault(FaultName.PROSE_REQUEST_OPTIONS_IGNORED):  # transcodes it all the same
+        app_message = {k: v for k, v in app_message.items() if k != "explicit_channel_message"}
     to, sender = call.field("to", ""), call.field("from", "")
     rendered = {channel: transcode(channel, app_message, to, sender)
                 for channel in call.body["channels"]}

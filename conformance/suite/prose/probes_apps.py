@@ -15,6 +15,7 @@ from conformance.suite.prose.verdicts import broke, data, ok
 __all__ = ["prose_apps"]
 
 WEBHOOKS_PER_APP = 5
+EXPLICIT = "sinch-conformance explicit SMS text"
 CHANNELS = {"SMS", "WHATSAPP"}
 
 
@@ -60,6 +61,33 @@ def _registrations(ctx: ProbeContext, app: str, contact: str) -> None:
     if ok(resp) and not stamp_of(data(resp).get("request_id")):
         for rule_id in ("capability-request-id", "capability-response-request-id"):
             broke(ctx, rule_id, resp, "a query without request_id answered none")
+    answered = data(resp).get("recipient")
+    if ok(resp) and answered not in (None, {"contact_id": contact}):
+        broke(ctx, "capability-answer-recipient", resp, f"a query for contact {contact!r} "
+              f"answered the recipient {answered!r}")
+
+
+def _options(ctx: ProbeContext, app: str) -> None:
+    """What a request asks for is done: an explicit channel message, DISPATCH_ONLY."""
+    resp = ctx.call("POST", f"{P}/messages:transcode", body={
+        "app_id": app, "channels": ["SMS"], "app_message": {
+            "message": {"text": "transcoded"},
+            "explicit_channel_message": {"SMS": {"text": EXPLICIT}}}})
+    sms = (data(resp).get("transcoded_message") or {}).get("SMS")
+    if ok(resp) and isinstance(sms, str) and EXPLICIT not in sms:
+        broke(ctx, "explicit-message-overrides", resp, "the SMS rendering of a message with "
+              "an explicit SMS message does not hold it")
+    message = create(ctx, "/messages:send", {
+        "app_id": app, "processing_strategy": "DISPATCH_ONLY",
+        "message": {"message": {"text": "sinch-conformance prose probe"}},
+        "recipient": {"identified_by": {"channel_identities": [
+            {"channel": "SMS", "identity": "+46700000108"}]}}}, "message_id")
+    if not message:
+        return
+    resp = ctx.call("GET", f"{P}/messages/{message}")
+    if ok(resp) and data(resp).get("conversation_id"):
+        broke(ctx, "processing-strategy-dispatch-only", resp, "a message sent with "
+              "processing_strategy DISPATCH_ONLY was stored in a conversation")
 
 
 def _webhooks(ctx: ProbeContext, app: str) -> None:
@@ -92,5 +120,6 @@ def prose_apps(ctx: ProbeContext) -> None:
     if contact:
         _registrations(ctx, app, contact)
         ctx.call("DELETE", f"{P}/contacts/{contact}")
+    _options(ctx, app)
     _webhooks(ctx, app)
     ctx.call("DELETE", f"{P}/apps/{app}")

@@ -205,6 +205,22 @@ BEHAVIOUR: tuple[ProseRule, ...] = (
                                                 "request_id"),
        "ID for the asynchronous response, will be generated if not set.",
        "Capability_QueryCapability", _APPS, F.PROSE_DEFAULTS_IGNORED),
+    _r("explicit-message-overrides", schema("AppMessage", "properties",
+                                            "explicit_channel_message"),
+       "Channel specific messages, overriding any transcoding.",
+       "Transcoding_TranscodeMessage", _APPS, F.PROSE_REQUEST_OPTIONS_IGNORED,
+       why="checked with a transcode: the explicit message must come back for its channel"),
+    _r("processing-strategy-dispatch-only", json_pointer(
+        ["components", "schemas", "ProcessingStrategy", "x-enumDescriptions",
+         "DISPATCH_ONLY"]),
+       "Forces the request to be processed in dispatch mode (without storing contacts and "
+       "conversations), regardless of the app's configured processing mode.",
+       "Messages_SendMessage", _APPS, F.PROSE_REQUEST_OPTIONS_IGNORED,
+       why="checked: the message is not readable as a conversation message"),
+    _r("capability-answer-recipient", schema("QueryCapabilityResponse"), "An "
+       "CapabilityResponse contains the identity of the recipient for which will be perform "
+       "a capability lookup.", "Capability_QueryCapability", _APPS,
+       F.PROSE_REQUEST_OPTIONS_IGNORED, why="the answer's recipient is the request's"),
     # ---------------------------------------------------------------- pages
     _r("contacts-page-size", op("/contacts", "get", "parameters", "0", "description"),
        "The default is 10 and the maximum is 20.", "Contact_ListContacts", _PAGES,

@@ -112,11 +112,6 @@ UNCHECKED: tuple[ProseRule, ...] = (
     _u("channel-template-overrides", schema("TemplateMessage", "properties",
                                             "channel_template"),
        "The channel template if exists overrides the omnichannel template.", _TEMPLATE),
-    _u("explicit-message-overrides", schema("AppMessage", "properties",
-                                            "explicit_channel_message"),
-       "Channel specific messages, overriding any transcoding.", "not done: checkable with "
-       "Transcoding_TranscodeMessage (the explicit message must come back for its channel)",
-       "Transcoding_TranscodeMessage", "not-done"),
     *(_u(f"{what}-channel-keys", schema(name, "properties", prop),
          "The key in the map must point to a valid conversation channel as defined by the "
          "enum ConversationChannel.", _KEYS, "Messages_SendMessage", "not-done")
@@ -241,21 +236,10 @@ UNCHECKED: tuple[ProseRule, ...] = (
     _u("messages-source-purpose", param("messages_source"), "Used for operations on messages "
        "in Dispatch Mode.", "not a rule: says what the parameter is for (its values are "
        "checked as messages-source-default)", "Messages_ListMessages"),
-    _u("processing-strategy-dispatch-only", json_pointer(
-        ["components", "schemas", "ProcessingStrategy", "x-enumDescriptions",
-         "DISPATCH_ONLY"]),
-       "Forces the request to be processed in dispatch mode (without storing contacts and "
-       "conversations), regardless of the app's configured processing mode.", "not done: "
-       "checkable (the message must be readable only with messages_source=DISPATCH_SOURCE)",
-       "Messages_SendMessage", "not-done"),
     _u("processing-strategy-default-value", schema("ProcessingStrategy"),
        "Default value is `DEFAULT`.", "the schema's `default: DEFAULT`; what DEFAULT does is "
        "checked by processing-strategy-default", "Messages_SendMessage", "covered",
        "processing-strategy-default"),
-    _u("capability-answer-recipient", schema("QueryCapabilityResponse"), "An "
-       "CapabilityResponse contains the identity of the recipient for which will be perform "
-       "a capability lookup.", "not done: the answer's recipient should be the request's",
-       "Capability_QueryCapability", "not-done"),
     _u("conversation-mode-creates", json_pointer(
         ["components", "schemas", "ProcessingMode", "x-enumDescriptions", "CONVERSATION"]),
        "Creates contacts and conversations automatically when a message is sent or received "
