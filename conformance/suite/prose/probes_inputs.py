@@ -55,6 +55,11 @@ def _cases(app: str, contact: str, conv: str) -> list[Case]:
          {**send({"text": "sinch-conformance prose probe"}),
           "channel_properties": {"SMS_FLASH_MESSAGE": LONG}},
          "a channel property value of 1025 characters"),
+        ("explicit-message-channel-keys", "POST", "/messages:transcode", {
+            "app_id": app, "channels": ["SMS"], "app_message": {
+                "message": {"text": "sinch-conformance prose probe"},
+                "explicit_channel_message": {"CARRIER_PIGEON": {"text": "coo"}}}},
+         "an explicit_channel_message for the channel CARRIER_PIGEON"),
         ("carousel-max-cards", "POST", "/messages:send",
          send({"cards": [{"title": f"card {i}"} for i in range(11)]}),
          "a carousel of 11 cards"),

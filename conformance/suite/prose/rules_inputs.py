@@ -103,7 +103,23 @@ INPUTS: tuple[ProseRule, ...] = (
           ("event", "SendEventRequest", "Events_SendEvent"),
           ("optin", "OptIn", "OptIn_RegisterOptIn"),
           ("optout", "OptOut", "OptIn_RegisterOptOut"))),
+    _i("explicit-message-channel-keys", schema("AppMessage", "properties",
+                                               "explicit_channel_message"),
+       "The key in the map must point to a valid conversation channel as defined by the enum "
+       "ConversationChannel.", "Transcoding_TranscodeMessage",
+       why="checked with a transcode whose explicit_channel_message has the key CARRIER_PIGEON"),
     # ---------------------------------------------------------------- in the schema already
+    _s("channel-template-channel-keys", schema("TemplateMessage", "properties",
+                                               "channel_template"),
+       "The key in the map must point to a valid conversation channel as defined by the enum "
+       "ConversationChannel.", "Messages_SendMessage",
+       "overlay prose-limits.yaml (`propertyNames`)", why="no probe: a template message "
+       "with a channel_template matches more than one branch of AppMessage.message's oneOf"),
+    _s("transcode-channel-keys", schema("TranscodeMessageResponse", "properties",
+                                        "transcoded_message"),
+       "The keys in the map correspond to channel names, as defined by the type "
+       "ConversationChannel.", "Transcoding_TranscodeMessage",
+       "overlay prose-limits.yaml (`propertyNames` on the answer)"),
     *(_s(f"recipient-one-of-{name.lower()}", schema(name, "properties", "recipient"),
          _RECIPIENT, "", "overlay recipient-oneof-fix.yaml (each oneOf branch requires its "
          "property)") for name in ("SendMessageRequest", "SendEventRequest", "OptIn", "OptOut",

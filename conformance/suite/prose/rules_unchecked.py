@@ -20,8 +20,6 @@ _CLIENT = ("binds the client and does not say what the server does otherwise: re
            "list the whole project (the emulator lists the project, and the suite's cleanup "
            "and tests read lists that way)")
 _CODES = "describes an error code of a delivery callback"
-_KEYS = ("not done: an overlay `propertyNames: {$ref: ConversationChannel}` would state it, "
-         "and a probe would send an unknown key")
 _SEND_META = schema("SendMessageRequest", "properties", "conversation_metadata")
 
 
@@ -112,15 +110,6 @@ UNCHECKED: tuple[ProseRule, ...] = (
     _u("channel-template-overrides", schema("TemplateMessage", "properties",
                                             "channel_template"),
        "The channel template if exists overrides the omnichannel template.", _TEMPLATE),
-    *(_u(f"{what}-channel-keys", schema(name, "properties", prop),
-         "The key in the map must point to a valid conversation channel as defined by the "
-         "enum ConversationChannel.", _KEYS, "Messages_SendMessage", "not-done")
-      for what, name, prop in (("explicit-message", "AppMessage", "explicit_channel_message"),
-                               ("channel-template", "TemplateMessage", "channel_template"))),
-    _u("transcode-channel-keys", schema("TranscodeMessageResponse", "properties",
-                                        "transcoded_message"),
-       "The keys in the map correspond to channel names, as defined by the type "
-       "ConversationChannel.", _KEYS, "Transcoding_TranscodeMessage", "not-done"),
     _u("channel-properties-keys", schema("SendMessageRequest", "properties",
                                          "channel_properties"),
        "The key in the map must point to a valid channel property key as defined by the enum "
