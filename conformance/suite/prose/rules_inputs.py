@@ -38,7 +38,8 @@ def _creds(channel: str, name: str) -> ProseRule:
 _LABEL = {"MMS": "MMS", "KAKAOTALK": "KakaoTalk", "TELEGRAM": "Telegram Bot", "LINE": "LINE",
           "WECHAT": "WeChat"}
 _MAX_1024 = "Up to 1024 characters long."
-_DISPATCH_ONLY = "only `identified_by` is allowed."
+_DISPATCH_ONLY = ("If [Dispatch Mode](../../../../processing-modes/) is used, only `identified_by` "
+                  "is allowed.")
 _RECIPIENT = "Requires either `contact_id` or `identified_by`."
 
 INPUTS: tuple[ProseRule, ...] = (
