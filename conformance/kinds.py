@@ -62,6 +62,8 @@ class Kind(StrEnum):
     CHILD_VIA_WRONG_PARENT = "child_via_wrong_parent"
     FAILED_CREATE_LEFT_RESOURCE = "failed_create_left_resource"
     INVALID_ID_NOT_REJECTED = "invalid_id_not_rejected"
+    # Violations of a rule the spec states only in words (the finding quotes the sentence).
+    PROSE_RULE_VIOLATED = "prose_rule_violated"
 
 
 DRIFT_KINDS = frozenset(
@@ -120,8 +122,10 @@ KIND_INFO: dict[Kind, tuple[str, str, Severity]] = {
                                Severity.CRITICAL),
     Kind.EDGE_VALUE_SERVER_ERROR: ("Edge value breaks the server", "server error",
                                    Severity.CRITICAL),
+    Kind.PROSE_RULE_VIOLATED: ("Rule stated in the spec's prose broken", "prose rule",
+                               Severity.NORMAL),
 }
 CATEGORIES = (
     "schema violation", "undocumented status", "drift", "server error", "auth", "stateful",
-    "spec defect", "not checked",
+    "spec defect", "not checked", "prose rule",
 )

@@ -60,6 +60,7 @@ def fixture_json(relative: str) -> Any:
 
 SMS_APP = {"display_name": "Test app", "channel_credentials": [
     {"channel": "SMS", "static_bearer": {"claimed_identity": "plan", "token": "t0k3n"}}]}
+SMS_ID = {"channel": "SMS", "identity": "+46700000009"}  # a contact needs one identity
 TEXT = {"omni_template": {"template_id": "welcome", "version": "1"}}  # see README: AppMessage
 
 

@@ -116,10 +116,13 @@ def test_an_endless_walk_stops_and_is_reported(emulator: Target, tmp_path: Path)
     assert calls < 3 * PAGE_LIMIT  # every walk stopped at the cycle or the page limit
 
 
+SMS = {"channel": "SMS", "identity": "+46700000009"}
+
+
 def test_readonly_checks_reads_on_existing_data(emulator: Target, tmp_path: Path) -> None:
     creds = emulator.credentials
     made = [requests.post(emulator.url(P + "/contacts"), auth=(creds.key_id, creds.key_secret),
-                          json={"channel_identities": [], "language": "EN"}, timeout=10
+                          json={"channel_identities": [SMS], "language": "EN"}, timeout=10
                           ).json()["id"] for _ in range(2)]
     try:
         found = _probes(emulator, tmp_path, "get-returns-other", readonly=True)

@@ -15,6 +15,7 @@ from emulator_fixtures import (
     KEY_ID,
     SECRET,
     SMS_APP,
+    SMS_ID,
     World,
     client,
     config,
@@ -102,7 +103,7 @@ def test_error_body_shape(c: InProcessClient) -> None:
 
 
 def test_server_error_on_non_ascii(c: InProcessClient) -> None:
-    body = {"channel_identities": [], "language": "EN", "display_name": "Zoë"}
+    body = {"channel_identities": [SMS_ID], "language": "EN", "display_name": "Zoë"}
     assert c.post(p("/contacts"), json=body).status_code == 200
     broken = c.post(p("/contacts"), json=body, **with_fault("server-error"))
     assert broken.status_code == 500 and "server_error" in kinds(broken)
@@ -166,7 +167,7 @@ def test_deleted_still_readable(c: InProcessClient, w: World, what: str) -> None
 
 CREATES: dict[str, tuple[str, Callable[[World], dict[str, Any]], str]] = {
     "app": ("/apps", lambda w: SMS_APP, "/apps/{}"),
-    "contact": ("/contacts", lambda w: {"channel_identities": [], "language": "EN"},
+    "contact": ("/contacts", lambda w: {"channel_identities": [SMS_ID], "language": "EN"},
                 "/contacts/{}"),
     "conversation": ("/conversations", lambda w: {"app_id": w.app["id"], "contact_id": w.contact[
         "id"], "active": False}, "/conversations/{}"),
@@ -202,7 +203,7 @@ def _walk(c: InProcessClient, extra: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("fault", ["pagination-repeats", "pagination-skips"])
 def test_pagination_faults(c: InProcessClient, fault: str) -> None:
-    ids = [ok(c.post(p("/contacts"), json={"channel_identities": [], "language": "EN"}))[
+    ids = [ok(c.post(p("/contacts"), json={"channel_identities": [SMS_ID], "language": "EN"}))[
         "id"] for _ in range(14)]
     assert _walk(c, {}) == ids
     walked = _walk(c, with_fault(fault))
@@ -214,7 +215,7 @@ def test_pagination_faults(c: InProcessClient, fault: str) -> None:
 
 def test_page_size_above_max(c: InProcessClient) -> None:
     for _ in range(25):
-        ok(c.post(p("/contacts"), json={"channel_identities": [], "language": "EN"}))
+        ok(c.post(p("/contacts"), json={"channel_identities": [SMS_ID], "language": "EN"}))
     assert len(ok(c.get(p("/contacts?page_size=25")))["contacts"]) == 20
     big = ok(c.get(p("/contacts?page_size=25"), **with_fault("page-size-above-max")))
     assert len(big["contacts"]) == 25
@@ -232,14 +233,16 @@ def test_catalogue_is_documented_and_every_fault_is_tested() -> None:
         assert fault.finding in {str(k) for k in Kind} | PROPOSED_KINDS, fault.name
         assert fault.summary and fault.applies_to and fault.stage in {
             "auth", "request", "handler", "response"}
-    source = "".join(f.read_text() for f in Path(__file__).parent.glob("test_*faults.py"))
+    source = "".join(f.read_text() for f in Path(__file__).parent.glob("test_*faults.py")) + (
+        Path(__file__).parent / "test_prose_probes.py").read_text()
     tested = {name for name in FAULTS if f'"{name}"' in source}
     assert tested == set(FAULTS), sorted(set(FAULTS) - tested)
 
 
 # ---------------------------------------------------------------- consistency faults
 
-CONTACT = {"channel_identities": [], "language": "EN"}
+CONTACT = {"channel_identities": [{"channel": "SMS", "identity": "+46700000009"}],
+           "language": "EN"}
 
 
 def test_read_lag_shows_writes_late(c: InProcessClient) -> None:

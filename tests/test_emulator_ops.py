@@ -12,6 +12,7 @@ import pytest
 from emulator_fixtures import (
     PROJECT,
     SMS_APP,
+    SMS_ID,
     TEXT,
     World,
     client,
@@ -91,7 +92,7 @@ def test_contact_lifecycle(c: InProcessClient) -> None:
 
 
 def test_contact_pagination_default_max_and_tokens(c: InProcessClient) -> None:
-    ids = [ok(c.post(p("/contacts"), json={"channel_identities": [], "language": "EN"}))["id"]
+    ids = [ok(c.post(p("/contacts"), json={"channel_identities": [SMS_ID], "language": "EN"}))["id"]
            for _ in range(25)]
     first = checked(c.get(p("/contacts")))
     assert [x["id"] for x in first["contacts"]] == ids[:10] and first["next_page_token"]
@@ -179,8 +180,10 @@ def test_metadata_update_strategies(c: InProcessClient, w: World, strategy: str 
 def test_inject_message(c: InProcessClient, w: World) -> None:
     url = p(f"/conversations/{w.conversation['id']}:inject-message")
     body = {"contact_message": {"text_message": {"text": "hi"}}, "direction": "TO_APP",
-            "accept_time": "2030-01-01T00:00:00Z",
             "channel_identity": {"channel": "SMS", "identity": "+46700000001"}}
+    # accept_time "Must be less than current_time and greater than (current_time - 30 days)"
+    for stamp in ("2030-01-01T00:00:00Z", "2020-01-01T00:00:00Z"):
+        checked(c.post(url, json={**body, "accept_time": stamp}), 400)
     assert checked(c.post(url, json=body)) == {}
     msgs = ok(c.get(p("/messages"), params={"conversation_id": w.conversation["id"]}))
     newest = msgs["messages"][0]

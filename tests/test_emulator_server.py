@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from emulator_fixtures import ROOT, Served, running_emulator
+from emulator_fixtures import ROOT, SMS_ID, Served, running_emulator
 
 from conformance.contract import Contract
 from conformance.emulator import CATALOGUE
@@ -96,7 +96,7 @@ def test_fault_flag_and_given_credentials_are_not_echoed() -> None:
         assert "s3cret" not in s.line and s.key_secret is None
         assert "faults=undocumented-status,wrong-type" in s.line
         resp = requests.post(f"{s.url}/v1/projects/p-1/contacts", auth=("k-1", "s3cret"),
-                             json={"channel_identities": [], "language": "EN"}, timeout=5)
+                             json={"channel_identities": [SMS_ID], "language": "EN"}, timeout=5)
         assert resp.status_code == 202 and resp.json()["id"] == 12345
 
 

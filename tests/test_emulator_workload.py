@@ -18,7 +18,15 @@ from urllib.parse import quote
 
 import pytest
 import schemathesis
-from emulator_fixtures import FIXTURES, PROJECT, client, findings_of, make_world, ok
+from emulator_fixtures import (
+    FIXTURES,
+    PROJECT,
+    SMS_ID,
+    client,
+    findings_of,
+    make_world,
+    ok,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.core.result import Ok
@@ -158,7 +166,7 @@ def test_fixture_bodies_from_sinch_sdks() -> None:
                 raw[key] = ids[key.removesuffix("_id")]
         if "source_id" in raw:
             raw["source_id"] = ok(c.post(f"/v1/projects/{PROJECT}/contacts", json={
-                "channel_identities": [], "language": "EN"}))["id"]
+                "channel_identities": [SMS_ID], "language": "EN"}))["id"]
         resp = c.request(op.method, url, json=raw)
         assert resp.status_code != 500 and findings_of(resp) == [], (file, resp.content)
         findings = contract.validate_request(op.method, url, {"content-type":

@@ -18,7 +18,7 @@ from conformance.commands import run as run_command
 from conformance.contract import Contract
 from conformance.errors import UserError
 from conformance.reports.merge import merge_summaries
-from conformance.suite.probe_context import PROBE_OPERATIONS
+from conformance.suite.probe_operations import PROBE_OPERATIONS
 from conformance.suite.runner import run_suite
 from conformance.suite.shards import Shard, link_graph, parse_shard, plan
 from conformance.suite.target import Target

@@ -442,10 +442,12 @@ def test_probes_are_registered_in_the_run_order_with_their_kinds() -> None:
     assert PROBES.names() == ("auth_enforced", "lifecycle", "pagination", "inputs",
                               "expired_token", "identity", "edges", "wrong_credentials",
                               "foreign_project", "resource_hierarchy", "failed_create",
-                              "garbled_ids")
+                              "garbled_ids", "prose_conversations", "prose_contacts",
+                              "prose_apps", "prose_inputs", "prose_pages")
     assert all(e.where == {"suite"} and e.kinds and e.doc == e.obj.summary for e in PROBES)
     assert [e.name for e in PROBES if e.obj.mutating] == [
-        "lifecycle", "inputs", "edges", "resource_hierarchy", "failed_create"]
+        "lifecycle", "inputs", "edges", "resource_hierarchy", "failed_create",
+        "prose_conversations", "prose_contacts", "prose_apps", "prose_inputs"]
     assert PROBES["auth_enforced"].kinds == {Kind.AUTH_IGNORED}
     assert PROBES.kinds() <= {str(k) for k in Kind}
 

@@ -63,7 +63,7 @@ class Call:
     def mask(self) -> list[str] | None:
         """Top-level field names of ``update_mask.paths`` (repeated or comma-separated)."""
         values = self.query.get("update_mask.paths")
-        if not values:
+        if not values or self.fault(FaultName.PROSE_UPDATE_MASK_IGNORED):
             return None
         return [p.strip().split(".")[0] for v in values for p in v.split(",") if p.strip()]
 

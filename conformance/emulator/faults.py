@@ -24,90 +24,24 @@ Where a fault acts (``stage``):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
-from typing import Literal
 
 from conformance.emulator import mutate
-from conformance.emulator.mutate import Mutator
+from conformance.emulator.fault_model import (
+    FAULT_HEADER,
+    FAULT_REGISTRY,
+    LONG_VALUE,
+    PROPOSED_KINDS,
+    READ_LAG_SECONDS,
+    Fault,
+    FaultName,
+    Stage,
+)
+from conformance.emulator.fault_model import register_fault as _fault
 from conformance.findings import Kind
-from conformance.registry import Registry
 
 __all__ = ["CATALOGUE", "FAULTS", "FAULT_HEADER", "FAULT_REGISTRY", "PROPOSED_KINDS", "Fault",
            "FaultName", "LONG_VALUE", "READ_LAG_SECONDS", "Stage"]
-
-FAULT_HEADER = "x-emulator-fault"
-PROPOSED_KINDS: frozenset[str] = frozenset()  # every fault now names a kind of Kind
-Stage = Literal["auth", "request", "handler", "response"]
-READ_LAG_SECONDS = 0.3  # how far behind the writes the read-lag fault's reads are
-LONG_VALUE = 255  # long-value-500: a body string longer than this breaks the server
-
-
-class FaultName(StrEnum):
-    """The name of each fault, as ``--fault`` and ``X-Emulator-Fault`` take it."""
-
-    MISSING_REQUIRED_FIELD = "missing-required-field"
-    WRONG_TYPE = "wrong-type"
-    NULL_VALUE = "null-value"
-    ENUM_OUTSIDE_SPEC = "enum-outside-spec"
-    UNDOCUMENTED_FIELD = "undocumented-field"
-    BAD_TIMESTAMP = "bad-timestamp"
-    UNDOCUMENTED_STATUS = "undocumented-status"
-    WRONG_CONTENT_TYPE = "wrong-content-type"
-    ERROR_BODY_SHAPE = "error-body-shape"
-    SERVER_ERROR = "server-error"
-    RATE_LIMITED = "rate-limited"
-    AUTH_IGNORED = "auth-ignored"
-    EXPIRED_TOKEN_ACCEPTED = "expired-token-accepted"
-    INVALID_BODY_ACCEPTED = "invalid-body-accepted"
-    VALID_BODY_REJECTED = "valid-body-rejected"
-    DELETED_STILL_READABLE = "deleted-still-readable"
-    CREATED_NOT_READABLE = "created-not-readable"
-    PAGINATION_REPEATS = "pagination-repeats"
-    PAGINATION_SKIPS = "pagination-skips"
-    PAGE_SIZE_ABOVE_MAX = "page-size-above-max"
-    PROJECT_NOT_CHECKED = "project-not-checked"
-    FOREIGN_IDS_SERVED = "foreign-ids-served"
-    WRONG_SECRET_ACCEPTED = "wrong-secret-accepted"
-    FORGED_TOKEN_ACCEPTED = "forged-token-accepted"
-    WEBHOOK_ANY_APP = "webhook-any-app"
-    FAILED_CREATE_PERSISTS = "failed-create-persists"
-    GARBLED_ID_500 = "garbled-id-500"
-    READ_LAG = "read-lag"
-    UPDATE_NOT_PERSISTED = "update-not-persisted"
-    LIST_MISSES_CREATED = "list-misses-created"
-    GET_RETURNS_OTHER = "get-returns-other"
-    LIST_FILTER_IGNORED = "list-filter-ignored"
-    PAGINATION_TOTAL_SIZE_WRONG = "pagination-total-size-wrong"
-    PAGINATION_ENDLESS = "pagination-endless"
-    LONG_VALUE_500 = "long-value-500"
-
-
-@dataclass(frozen=True)
-class Fault:
-    name: FaultName
-    summary: str  # one line: what the emulator does when the fault is on
-    finding: Kind  # the Finding kind a check should raise
-    applies_to: str  # which operations / requests it changes
-    stage: Stage
-    note: str = ""
-    # response stage: damages a conforming 200 body (None: nothing to damage)
-    mutator: Mutator | None = field(default=None, compare=False, repr=False)
-
-    def line(self) -> str:
-        return f"{self.name:<24} {self.finding:<34} {self.summary}"
-
-
-FAULT_REGISTRY: Registry[Fault] = Registry("emulator fault")
-
-
-def _fault(name: FaultName, finding: Kind, summary: str, applies_to: str, stage: Stage,
-           note: str = "", mutator: Mutator | None = None) -> None:
-    """Register one fault: its Finding kind is the registry entry's ``kinds``."""
-    FAULT_REGISTRY.add(Fault(name, summary, finding, applies_to, stage, note, mutator), name,
-                       kinds={finding}, where={"emulator"}, doc=summary)
-
 
 _BODY_OPS = "operations whose 200 body has such a field"
 _EVERY_OP = "every operation"
@@ -240,6 +174,54 @@ _fault(FaultName.LONG_VALUE_500, Kind.EDGE_VALUE_SERVER_ERROR,
        f"answers 500 INTERNAL to valid requests whose body holds a string longer than "
        f"{LONG_VALUE} characters", _WITH_BODY, "request",
        "the non-ASCII counterpart is server-error")
+_PROSE = "one per rule group of conformance/suite/prose/ (prose_rule_violated quotes the sentence)"
+_fault(FaultName.PROSE_TWO_ACTIVE, Kind.PROSE_RULE_VIOLATED,
+       "lets an app and a contact have two active conversations (create or update to "
+       "active: true)", "create/update conversation", "handler", _PROSE)
+_fault(FaultName.PROSE_STOP_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "answers 200 to stop but leaves the conversation active, so the next message joins "
+       "it", "stop conversation", "handler", _PROSE)
+_fault(FaultName.PROSE_SEND_IGNORES_ACTIVE, Kind.PROSE_RULE_VIOLATED,
+       "starts a new conversation for every message sent instead of adding it to the active "
+       "one", "send message", "handler", _PROSE)
+_fault(FaultName.PROSE_METADATA_WRONG, Kind.PROSE_RULE_VIOLATED,
+       "merges metadata_json under REPLACE (the default) and a send's conversation_metadata, "
+       "clears it on a send without one, and applies MERGE_PATCH shallowly (null stored, "
+       "nested objects replaced)", "update conversation, send message", "handler", _PROSE)
+_fault(FaultName.PROSE_DELETE_CASCADE_WRONG, Kind.PROSE_RULE_VIOLATED,
+       "keeps a deleted conversation's messages, and deletes a conversation with its last "
+       "message", "delete conversation, delete message", "handler", _PROSE)
+_fault(FaultName.PROSE_MESSAGES_OLDEST_FIRST, Kind.PROSE_RULE_VIOLATED,
+       "lists messages oldest accept_time first", "list messages", "handler", _PROSE)
+_fault(FaultName.PROSE_DEFAULTS_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "fills in other values than the prose promises: display_name '', last_received now, "
+       "rate limits 10, ttl_days 90, PERSIST_RETENTION_POLICY, processing_mode DISPATCH, "
+       "opt-in channels and request_id left empty, a client's id kept",
+       "create app/contact/conversation, update contact, opt-in/out, capability", "handler",
+       _PROSE)
+_fault(FaultName.PROSE_UPDATE_MASK_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "changes every field of a PATCH body, whatever update_mask.paths lists",
+       "update app/contact/conversation/webhook", "handler", _PROSE)
+_fault(FaultName.PROSE_MERGE_WRONG, Kind.PROSE_RULE_VIOLATED,
+       "merges contacts the other way round (keeps the source, deletes the destination), "
+       "moving every channel identity to the top of the priority list and overwriting "
+       "optional fields", "merge contacts", "handler", _PROSE)
+_fault(FaultName.PROSE_PAGE_SIZE_DEFAULT, Kind.PROSE_RULE_VIOLATED,
+       "serves 20 items per page when page_size is not given (the default is 10)", _LISTS,
+       "handler", _PROSE)
+_fault(FaultName.PROSE_WEBHOOK_LIMIT_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "accepts a 6th webhook for an app (the limit is 5)", "create/update webhook",
+       "handler", _PROSE)
+_fault(FaultName.PROSE_INPUT_RULES_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "accepts what the prose forbids and no schema can say: an injected accept_time "
+       "outside the last 30 days, a capability query for a contact that does not exist, a "
+       "contact_id recipient for an app in DISPATCH mode (send, event, opt-in, opt-out)",
+       "inject message, capability, send message/event, opt-in/out", "handler", _PROSE)
+_fault(FaultName.PROSE_REQUEST_OPTIONS_IGNORED, Kind.PROSE_RULE_VIOLATED,
+       "ignores what a request asks for: a transcode's explicit_channel_message, a send's "
+       "processing_strategy DISPATCH_ONLY (stored in a conversation), the recipient of a "
+       "capability query (another one answered)", "transcode, send message, capability",
+       "handler", _PROSE)
 
 
 def _check_complete() -> None:

@@ -47,7 +47,8 @@ def page_size(call: Call) -> int:
     cfg = call.env.config
     size = call.q_int("page_size")
     if size is None or size < 1:
-        return cfg.page_size_default
+        return cfg.page_size_max if call.fault(FaultName.PROSE_PAGE_SIZE_DEFAULT) else \
+            cfg.page_size_default
     if size > cfg.page_size_max and not call.fault(FaultName.PAGE_SIZE_ABOVE_MAX):
         return cfg.page_size_max
     return size

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from conformance.contract import Contract, Operation
+from conformance.contract import Operation
 from conformance.errors import UserError
 from conformance.exchange.checks import CheckContext
 from conformance.exchange.clients import from_requests
@@ -24,60 +24,10 @@ from conformance.suite.settle import Settled, settle
 from conformance.suite.target import Target, TokenSource
 from conformance.suite.transport import Transport
 
-__all__ = ["P", "PROBE_OPERATIONS", "ProbeContext", "Settled", "bodies"]
+__all__ = ["P", "ProbeContext", "Settled", "bodies"]
 
 P = "/v1/projects/{project_id}"
 T = TypeVar("T")
-# probe -> the operations it calls (tests/test_selection_suite.py holds this to what they
-# call). With operation filters a probe runs when one of them is selected.
-ALL_OPERATIONS = frozenset(op.operation_id for op in Contract.default().operations.values())
-PROBE_OPERATIONS: dict[str, frozenset[str]] = {
-    "auth_enforced": frozenset({"App_ListApps"}),
-    "expired_token": frozenset({"App_ListApps"}),
-    "inputs": frozenset({"Contact_CreateContact"}),
-    "pagination": frozenset({
-        "App_CreateApp", "App_DeleteApp", "Contact_CreateContact",
-        "Contact_DeleteContact", "Contact_ListContacts",
-        "Conversation_CreateConversation", "Conversation_DeleteConversation",
-        "Conversation_InjectMessage", "Conversation_ListConversations",
-        "Messages_ListMessages"}),
-    "lifecycle": ALL_OPERATIONS,  # every operation of the spec
-    # conformance/suite/probes_identity.py and probes_pages.py (edges)
-    "identity": frozenset({
-        "App_CreateApp", "App_DeleteApp", "App_GetApp", "App_ListApps",
-        "Contact_CreateContact", "Contact_DeleteContact", "Contact_GetContact",
-        "Contact_ListContacts", "Conversation_CreateConversation",
-        "Conversation_DeleteConversation", "Conversation_GetConversation",
-        "Conversation_InjectMessage", "Conversation_ListConversations",
-        "Messages_GetMessage", "Messages_ListMessages", "Webhooks_CreateWebhook",
-        "Webhooks_DeleteWebhook", "Webhooks_GetWebhook", "Webhooks_ListWebhooks"}),
-    "edges": frozenset({
-        "App_CreateApp", "App_DeleteApp", "App_ListApps", "App_UpdateApp",
-        "Contact_CreateContact", "Contact_DeleteContact", "Contact_ListContacts",
-        "Contact_UpdateContact", "Conversation_ListConversations",
-        "Messages_ListMessages", "Messages_SendMessage", "Webhooks_CreateWebhook",
-        "Webhooks_ListWebhooks"}),
-    # conformance/suite/probes_access.py
-    "wrong_credentials": frozenset({"App_ListApps"}),
-    "foreign_project": frozenset({
-        "App_CreateApp", "App_DeleteApp", "App_GetApp", "App_ListApps", "App_UpdateApp",
-        "Contact_ListContacts", "Webhooks_CreateWebhook", "Webhooks_DeleteWebhook",
-        "Webhooks_GetWebhook"}),
-    "resource_hierarchy": frozenset({
-        "App_CreateApp", "App_DeleteApp", "Webhooks_CreateWebhook", "Webhooks_DeleteWebhook",
-        "Webhooks_ListWebhooks"}),
-    "failed_create": frozenset({
-        "App_CreateApp", "App_DeleteApp", "App_ListApps", "Webhooks_CreateWebhook",
-        "Webhooks_ListWebhooks"}),
-    "garbled_ids": frozenset({
-        "App_DeleteApp", "App_GetApp", "App_UpdateApp", "Contact_DeleteContact",
-        "Contact_GetContact", "Contact_MergeContact", "Contact_UpdateContact",
-        "Conversation_DeleteConversation", "Conversation_GetConversation",
-        "Conversation_InjectMessage", "Conversation_StopActiveConversation",
-        "Conversation_UpdateConversation", "Messages_DeleteMessage", "Messages_GetMessage",
-        "Webhooks_DeleteWebhook", "Webhooks_GetWebhook", "Webhooks_ListWebhooks",
-        "Webhooks_UpdateWebhook"}),
-}
 
 
 def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:
@@ -173,21 +123,30 @@ class ProbeContext:
                                       origin="probe", key=key or f"probe {method} {path}")
 
     def report(self, kind: Kind, resp: requests.Response, message: str,
-               location: str, op: Operation | None = None) -> None:
-        """Record the finding ``resp`` shows; ``op`` when the URL does not name the
-        operation (a garbled id)."""
+               location: str, op: Operation | None = None, *,
+               operation_id: str | None = None, schema_path: str = "",
+               extra: Mapping[str, Any] | None = None) -> None:
+        """Report ``kind`` with ``resp`` as evidence, on the operation of ``resp``'s
+        request unless ``op`` (a garbled id's URL names none) or ``operation_id`` (the
+        operation whose behaviour it is) names another; ``extra`` adds to the evidence."""
         ex = from_requests(resp, "probe")
-        op = op or self.checks.contract.operation_for(ex.method, ex.url,
-                                                      self.checks.base_path)
+        contract, base = self.checks.contract, self.checks.base_path
+        seen = contract.operation_for(ex.method, ex.url, base)
+        if op is None:
+            op = contract.operations.get(operation_id) if operation_id else seen
         if self.selected is not None and (op is None or op.operation_id not in self.selected):
             return  # a call made to set up a selected operation's test: not under test
         override = self.operations.get(op.operation_id) if op else None
         if kind is Kind.POSITIVE_DATA_REJECTED and override and override.expects(ex.status or 0):
             return  # the configuration expects this status for valid data here
+        evidence = evidence_for(ex, self.checks.secrets())
         self.sink.add(Finding.make(
             kind, source="suite", message=message, location=location,
-            operation_id=op.operation_id if op else None, method=ex.method,
-            path_template=op.path_template if op else None, status=ex.status,
-            evidence=evidence_for(ex, self.checks.secrets()),
+            operation_id=op.operation_id if op else None,
+            method=op.method if op else ex.method,
+            path_template=op.path_template if op else None,
+            status=None if operation_id and op is not seen else ex.status,
+            schema_path=schema_path,
+            evidence={**evidence, **extra} if extra else evidence,
             target=self.checks.target or ex.target,
             run_id=self.checks.run_id, secrets=self.checks.secrets()))

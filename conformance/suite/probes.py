@@ -21,7 +21,8 @@ import requests
 from conformance.errors import UserError
 from conformance.findings import Kind
 from conformance.registry import Registry
-from conformance.suite.probe_context import PROBE_OPERATIONS, P, ProbeContext, bodies
+from conformance.suite.probe_context import P, ProbeContext, bodies
+from conformance.suite.probe_operations import PROBE_OPERATIONS
 from conformance.suite.probes_access import ACCESS_PROBES
 from conformance.suite.probes_consistency import lifecycle
 from conformance.suite.probes_identity import identity

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import conformance.suite.prose  # noqa: F401  (registers the prose probes in PROBES)
 from conformance.contract import Contract
 from conformance.errors import UserError
 from conformance.exchange.checks import CheckContext

@@ -53,8 +53,14 @@ def list_apps(call: Call) -> Reply:
 def create_app(call: Call) -> Reply:
     fields = _with_defaults(call.body)
     app = {"id": call.env.new_id(), **fields, "rate_limits": dict(RATE_LIMITS)}
+    if call.fault(FaultName.PROSE_DEFAULTS_IGNORED):  # other defaults than the prose says
+        app["rate_limits"] = {name: 10 for name in RATE_LIMITS}
+        app["retention_policy"] = {"retention_type": "PERSIST_RETENTION_POLICY", "ttl_days": 90,
+                                   **call.body.get("retention_policy", {})}
     if not call.fault(FaultName.CREATED_NOT_READABLE):
         call.state.apps[app["id"]] = app
+    if call.fault(FaultName.PROSE_DEFAULTS_IGNORED) and "processing_mode" not in call.body:
+        return Reply(200, {**app, "processing_mode": "DISPATCH"})  # the answer only
     return Reply(200, app)
 
 

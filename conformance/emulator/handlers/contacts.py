@@ -30,9 +30,17 @@ def new_contact(call: Call, fields: Doc) -> Doc:
         value = copy.deepcopy(fields.get(name, DEFAULTS.get(name)))
         if value is not None:
             contact[name] = value
-    if not contact.get("display_name"):
-        contact["display_name"] = "Unknown"
+    if not fields.get("display_name"):
+        contact["display_name"] = ""
+    _display_name(call, contact)
     return contact
+
+
+def _display_name(call: Call, contact: Doc) -> None:
+    """"A default 'Unknown' will be assigned if left empty." """
+    if not contact.get("display_name"):
+        contact["display_name"] = "" if call.fault(FaultName.PROSE_DEFAULTS_IGNORED) else \
+            "Unknown"
 
 
 def list_contacts(call: Call) -> Reply:
@@ -58,8 +66,7 @@ def update_contact(call: Call) -> Reply:
     contact = call.contact(call.path["contact_id"])
     changes = copy.deepcopy(call.body)
     apply_update(contact, changes, call.mask(), UPDATABLE, DEFAULTS)
-    if not contact.get("display_name"):
-        contact["display_name"] = "Unknown"
+    _display_name(call, contact)
     return Reply(200, contact)
 
 
@@ -68,6 +75,19 @@ def delete_contact(call: Call) -> Reply:
     if not call.fault(FaultName.DELETED_STILL_READABLE):
         call.state.remove_contact(call.path["contact_id"])
     return Reply(200, {})
+
+
+def _merge_fields_wrongly(dest: Doc, source: Doc) -> None:
+    """The prose-merge-wrong fault: every identity moves, new channels to the top of the
+    priority list; optional fields overwritten."""
+    dest["channel_identities"] = source.get("channel_identities", []) + dest.get(
+        "channel_identities", [])
+    priority = dest.get("channel_priority", [])
+    moved = [i.get("channel") for i in source.get("channel_identities", [])]
+    dest["channel_priority"] = [c for c in moved if c not in priority] + priority
+    for name in OPTIONAL:
+        if source.get(name):
+            dest[name] = source[name]
 
 
 def _merge_fields(dest: Doc, source: Doc) -> None:
@@ -109,6 +129,9 @@ def merge_contact(call: Call) -> Reply:
     if source_id == dest["id"]:
         raise ApiError.precondition("A contact cannot be merged into itself: source_id "
                                     "equals the destination contact.")
+    if call.fault(FaultName.PROSE_MERGE_WRONG):  # and the source stays, with its conversations
+        _merge_fields_wrongly(dest, source)
+        return Reply(200, dest)
     _merge_fields(dest, source)
     _merge_conversations(call, dest["id"], source_id)
     del call.state.contacts[source_id]

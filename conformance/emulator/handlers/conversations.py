@@ -23,6 +23,7 @@ __all__ = ["HANDLERS", "merge_patch", "new_conversation", "parse_time"]
 Doc = dict[str, Any]
 EPOCH = "1970-01-01T00:00:00Z"
 UPDATABLE = ("active", "active_channel", "metadata", "metadata_json")
+INJECT_WINDOW = 30 * 24 * 3600.0  # accept_time: within the last 30 days
 INJECTED_FIELDS = ("app_message", "contact_message", "channel_identity", "direction",
                    "metadata")
 
@@ -48,8 +49,11 @@ def parse_time(text: str, fallback: float) -> float:
 
 
 def new_conversation(call: Call, app_id: str, contact_id: str, fields: Doc) -> Doc:
-    conv = {"id": call.env.new_id(), "app_id": app_id, "contact_id": contact_id,
-            "active": bool(fields.get("active", True)), "last_received": EPOCH,
+    wrong = call.fault(FaultName.PROSE_DEFAULTS_IGNORED)  # keeps a client's id, no epoch
+    conv = {"id": fields.get("id") if wrong and fields.get("id") else call.env.new_id(),
+            "app_id": app_id, "contact_id": contact_id,
+            "active": bool(fields.get("active", True)),
+            "last_received": call.env.stamp() if wrong else EPOCH,
             "metadata": fields.get("metadata", ""),
             "metadata_json": copy.deepcopy(fields.get("metadata_json", {}))}
     if fields.get("active_channel"):
@@ -58,6 +62,8 @@ def new_conversation(call: Call, app_id: str, contact_id: str, fields: Doc) -> D
 
 
 def _check_single_active(call: Call, conv: Doc) -> None:
+    if call.fault(FaultName.PROSE_TWO_ACTIVE):
+        return
     current = call.state.active_conversation(conv["app_id"], conv["contact_id"])
     if conv.get("active") and current is not None and current["id"] != conv["id"]:
         raise ApiError.precondition(
@@ -99,9 +105,9 @@ def get_conversation(call: Call) -> Reply:
 def update_conversation(call: Call) -> Reply:
     conv = call.conversation(call.path["conversation_id"])
     changes = copy.deepcopy(call.body)
-    if call.q("metadata_update_strategy") == "MERGE_PATCH" and "metadata_json" in changes:
-        changes["metadata_json"] = merge_patch(conv.get("metadata_json", {}),
-                                               changes["metadata_json"])
+    if "metadata_json" in changes:
+        changes["metadata_json"] = _new_metadata(call, conv.get("metadata_json", {}),
+                                                 changes["metadata_json"])
     candidate = dict(conv)
     apply_update(candidate, changes, call.mask(), UPDATABLE,
                  {"active": False, "metadata": "", "metadata_json": {}})
@@ -112,8 +118,18 @@ def update_conversation(call: Call) -> Reply:
     return Reply(200, conv)
 
 
+def _new_metadata(call: Call, old: Any, new: Any) -> Any:
+    merge = call.q("metadata_update_strategy") == "MERGE_PATCH"
+    if call.fault(FaultName.PROSE_METADATA_WRONG):  # shallow merge; REPLACE merges
+        return {**old, **new} if merge and isinstance(old, dict) and isinstance(
+            new, dict) else merge_patch(old, new)
+    return merge_patch(old, new) if merge else new
+
+
 def stop_conversation(call: Call) -> Reply:
     conv = call.conversation(call.path["conversation_id"])
+    if call.fault(FaultName.PROSE_STOP_IGNORED):
+        return Reply(200, {})
     conv["active"] = False
     call.state.reindex(conv)
     return Reply(200, {})
@@ -121,6 +137,8 @@ def stop_conversation(call: Call) -> Reply:
 
 def delete_conversation(call: Call) -> Reply:
     call.conversation(call.path["conversation_id"])
+    if call.fault(FaultName.PROSE_DELETE_CASCADE_WRONG):  # its messages stay readable
+        call.state.by_conversation.pop(call.path["conversation_id"], None)
     if not call.fault(FaultName.DELETED_STILL_READABLE):
         call.state.remove_conversation(call.path["conversation_id"])
     return Reply(200, {})
@@ -129,7 +147,12 @@ def delete_conversation(call: Call) -> Reply:
 def inject_message(call: Call) -> Reply:
     conv = call.conversation(call.path["message.conversation_id"])
     now = call.env.clock.now()
-    stamp = call.field("accept_time") or call.env.stamp(now)
+    given = call.field("accept_time")
+    stamp = given or call.env.stamp(now)
+    if given and not (now - INJECT_WINDOW < parse_time(given, now) <= now
+                      or call.fault(FaultName.PROSE_INPUT_RULES_IGNORED)):
+        raise ApiError.precondition(f"accept_time {given!r} must be before now and within "
+                                    "the last 30 days.")
     body: Doc = {"id": call.env.new_id(), "conversation_id": conv["id"],
                  "contact_id": conv["contact_id"], "accept_time": stamp, "injected": True}
     for name in INJECTED_FIELDS:

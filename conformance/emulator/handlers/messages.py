@@ -22,7 +22,7 @@ from conformance.emulator.pagination import paginate
 from conformance.emulator.replies import ApiError, Reply
 from conformance.emulator.state import Message
 
-__all__ = ["HANDLERS", "channel_identity", "resolve_contact"]
+__all__ = ["HANDLERS", "channel_identity", "dispatch_recipient", "resolve_contact"]
 
 Doc = dict[str, Any]
 DISPATCH = "DISPATCH_SOURCE"
@@ -71,10 +71,18 @@ def _message_body(call: Call, stamp: str, ident: Doc | None) -> Doc:
     return body
 
 
-def _send_dispatch(call: Call, app_id: str, recipient: Doc, now: float) -> Doc:
-    if "contact_id" in recipient:
+def dispatch_recipient(call: Call, app: Doc, recipient: Doc) -> None:
+    """In DISPATCH mode "only `identified_by` is allowed" as the recipient."""
+    dispatch = (app.get("processing_mode") == "DISPATCH"
+                or call.field("processing_strategy") == "DISPATCH_ONLY")
+    if (dispatch and "contact_id" in recipient
+            and not call.fault(FaultName.PROSE_INPUT_RULES_IGNORED)):
         raise ApiError.precondition("In DISPATCH mode the recipient must be given by "
                                     "identified_by, not contact_id.")
+
+
+def _send_dispatch(call: Call, app_id: str, recipient: Doc, now: float) -> Doc:
+    dispatch_recipient(call, call.app(app_id), recipient)
     body = _message_body(call, call.env.stamp(now), channel_identity(call, recipient, None,
                                                                       None))
     if not call.fault(FaultName.CREATED_NOT_READABLE):
@@ -86,6 +94,8 @@ def _send_conversation(call: Call, app_id: str, recipient: Doc, now: float) -> D
     contact = resolve_contact(call, app_id, recipient, create=True)
     assert contact is not None
     conv = call.state.active_conversation(app_id, contact["id"])
+    if conv is not None and call.fault(FaultName.PROSE_SEND_IGNORES_ACTIVE):
+        conv = None  # a new conversation for every message
     if conv is None:
         conv = new_conversation(call, app_id, contact["id"], {})
         call.state.put_conversation(conv)
@@ -95,8 +105,13 @@ def _send_conversation(call: Call, app_id: str, recipient: Doc, now: float) -> D
     if ident is not None:
         conv["active_channel"] = ident["channel"]
     conv["last_received"] = body["accept_time"]
-    if isinstance(call.field("conversation_metadata"), dict):
-        conv["metadata_json"] = copy.deepcopy(call.body["conversation_metadata"])
+    meta = call.field("conversation_metadata")
+    if call.fault(FaultName.PROSE_METADATA_WRONG):  # merges a new one, drops it when absent
+        old = conv.get("metadata_json")
+        conv["metadata_json"] = {**(old if isinstance(old, dict) else {}),
+                                 **meta} if isinstance(meta, dict) else {}
+    elif isinstance(meta, dict):
+        conv["metadata_json"] = copy.deepcopy(meta)
     if not call.fault(FaultName.CREATED_NOT_READABLE):
         call.state.add_message(Message(body, app_id, now))
     return body
@@ -107,7 +122,8 @@ def send_message(call: Call) -> Reply:
     app = call.app(app_id)
     now = call.env.clock.now()
     dispatch = (app.get("processing_mode") == "DISPATCH"
-                or call.field("processing_strategy") == "DISPATCH_ONLY")
+                or (call.field("processing_strategy") == "DISPATCH_ONLY"
+                    and not call.fault(FaultName.PROSE_REQUEST_OPTIONS_IGNORED)))
     send = _send_dispatch if dispatch else _send_conversation
     body = send(call, app_id, call.body["recipient"], now)
     return Reply(200, {"message_id": body["id"], "accepted_time": body["accept_time"]})
@@ -126,9 +142,13 @@ def get_message(call: Call) -> Reply:
 
 
 def delete_message(call: Call) -> Reply:
-    _lookup(call)
+    message = _lookup(call)
     if not call.fault(FaultName.DELETED_STILL_READABLE):
         call.state.remove_message(call.path["message_id"])
+    conv_id = message.body.get("conversation_id", "")
+    if (call.fault(FaultName.PROSE_DELETE_CASCADE_WRONG) and conv_id
+            and not call.state.by_conversation.get(conv_id)):  # its last message: drop it
+        call.state.remove_conversation(conv_id)
     return Reply(200, {})
 
 
@@ -150,8 +170,9 @@ def list_messages(call: Call) -> Reply:
     messages = _candidates(call)
     if call.filtered(call.q_bool("only_recipient_originated")):
         messages = [m for m in messages if m.body.get("direction") == "TO_APP"]
-    messages.sort(key=lambda m: m.sort_key, reverse=True)
-    page, token = paginate(call, messages, lambda m: m.sort_key, descending=True)
+    newest_first = not call.fault(FaultName.PROSE_MESSAGES_OLDEST_FIRST)
+    messages.sort(key=lambda m: m.sort_key, reverse=newest_first)
+    page, token = paginate(call, messages, lambda m: m.sort_key, descending=newest_first)
     bodies = [m.body for m in page]
     if call.q("view") == "WITHOUT_METADATA":
         bodies = [{k: v for k, v in b.items() if k != "metadata"} for b in bodies]

@@ -11,7 +11,8 @@ from types import MappingProxyType
 from typing import Any
 
 from conformance.emulator.context import Call, Handler
-from conformance.emulator.handlers.messages import resolve_contact
+from conformance.emulator.faults import FaultName
+from conformance.emulator.handlers.messages import dispatch_recipient, resolve_contact
 from conformance.emulator.replies import Reply
 
 __all__ = ["HANDLERS", "transcode"]
@@ -23,15 +24,25 @@ _KINDS = (("text", "text"), ("url", "media"), ("coordinates", "location"),
 
 
 def _check_recipient(call: Call, app_id: str) -> Doc | None:
-    call.app(app_id)
+    dispatch_recipient(call, call.app(app_id), call.body["recipient"])
     return resolve_contact(call, app_id, call.body["recipient"], create=False)
+
+
+def _request_id(call: Call, given: str | None) -> str:
+    """The request's id, "generated if not set"."""
+    return given or ("" if call.fault(FaultName.PROSE_DEFAULTS_IGNORED) else call.env.new_id())
 
 
 def query_capability(call: Call) -> Reply:
     app_id = call.body["app_id"]
-    _check_recipient(call, app_id)
-    request_id = call.field("request_id") or call.env.new_id()
-    return Reply(200, {"app_id": app_id, "recipient": copy.deepcopy(call.body["recipient"]),
+    if call.fault(FaultName.PROSE_INPUT_RULES_IGNORED):  # even for an unknown contact
+        call.app(app_id)
+    else:
+        _check_recipient(call, app_id)
+    request_id = _request_id(call, call.field("request_id"))
+    recipient = ({"contact_id": "another-contact"}
+                 if call.fault(FaultName.PROSE_REQUEST_OPTIONS_IGNORED) else call.body["recipient"])
+    return Reply(200, {"app_id": app_id, "recipient": copy.deepcopy(recipient),
                        "request_id": request_id})
 
 
@@ -70,6 +81,8 @@ def transcode(channel: str, app_message: Doc, to: str, sender: str) -> str:
 def transcode_message(call: Call) -> Reply:
     call.app(call.body["app_id"])
     app_message = call.body["app_message"]
+    if call.fault(FaultName.PROSE_REQUEST_OPTIONS_IGNORED):  # transcodes it all the same
+        app_message = {k: v for k, v in app_message.items() if k != "explicit_channel_message"}
     to, sender = call.field("to", ""), call.field("from", "")
     rendered = {channel: transcode(channel, app_message, to, sender)
                 for channel in call.body["channels"]}
@@ -81,7 +94,7 @@ def _register(call: Call, kind: str) -> Reply:
     contact = _check_recipient(call, app_id)
     recipient = call.body["recipient"]
     channels = list(call.body["channels"])
-    if not channels:
+    if not channels and not call.fault(FaultName.PROSE_DEFAULTS_IGNORED):
         idents = recipient.get("identified_by", {}).get("channel_identities") or (
             contact or {}).get("channel_identities", [])
         channels = list(dict.fromkeys(i["channel"] for i in idents))
@@ -92,8 +105,8 @@ def _register(call: Call, kind: str) -> Reply:
                     "recipient": copy.deepcopy(recipient),
                     "processing_strategy": call.field("processing_strategy", "DEFAULT")}
     key = "opt_in" if kind == "OPT_IN" else "opt_out"
-    return Reply(200, {key: registration, "request_id": call.q("request_id") or
-                       call.env.new_id()})
+    return Reply(200, {key: registration, "request_id": _request_id(call,
+                                                                     call.q("request_id"))})
 
 
 def register_opt_in(call: Call) -> Reply:

@@ -26,7 +26,7 @@ def _check_room(call: Call, app_id: str, ignore: str = "") -> None:
     count = sum(1 for h in call.state.webhooks.values()
                 if h["app_id"] == app_id and h["id"] != ignore)
     limit = call.env.config.webhooks_per_app
-    if count >= limit:
+    if count >= limit and not call.fault(FaultName.PROSE_WEBHOOK_LIMIT_IGNORED):
         raise ApiError.precondition(f"App '{app_id}' already has {count} webhooks; "
                                     f"the limit is {limit} per app.")
 
