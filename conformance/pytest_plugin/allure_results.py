@@ -75,10 +75,10 @@ def report_to_allure(item: pytest.Item, result: SliceResult, seed: int,
         Severity.NORMAL))
     allure.dynamic.severity(order[worst].value)
     built = build_results(findings, contract=contract)
+    tags = [lb["value"] for res in built.results for lb in res["labels"] if lb["name"] == "tag"]
+    if tags:
+        allure.dynamic.tag(*dict.fromkeys(tags))
     for res in built.results:
-        for label in res["labels"]:
-            if label["name"] == "tag":
-                allure.dynamic.tag(label["value"])
         for attachment in res["attachments"]:
             kind = (AttachmentType.JSON if attachment["type"] == "application/json"
                     else AttachmentType.TEXT)

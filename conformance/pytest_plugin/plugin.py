@@ -14,7 +14,7 @@ import pytest
 from conformance.errors import UserError
 from conformance.pytest_plugin.allure_results import operation_labels, write_categories
 from conformance.pytest_plugin.fixtures import sinch_check, sinch_contract, sinch_emulator
-from conformance.pytest_plugin.items import build_items
+from conformance.pytest_plugin.items import SinchItem, build_items
 from conformance.pytest_plugin.options import MARKERS, add_options, plugin_options, session_seed
 from conformance.pytest_plugin.state import STATE, PluginState
 
@@ -77,6 +77,18 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     cache = getattr(config, "cache", None)
     if cache is not None and not hasattr(config, "workerinput"):
         cache.set(_SEED_KEY, state.seed)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start what the selected items share before the first one, so its time (and its
+    --timeout) is its own: the emulator, the connection check, tokens and schemas."""
+    state = session.config.stash.get(STATE, None)
+    if state is None or state.options is None or session.config.option.collectonly:
+        return
+    phases = {item.phase for item in session.items if isinstance(item, SinchItem)}
+    if phases:
+        state.prepare(phases)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

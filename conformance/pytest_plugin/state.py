@@ -57,6 +57,15 @@ class PluginState:
                 raise SuiteUnavailable(exc.message, exc.tip) from None
         return self._suite
 
+    def prepare(self, phases: set[str]) -> None:
+        """Start the suite session and build the schemas of these phases now; a target
+        that cannot be tested is reported by each item, not here."""
+        try:
+            suite = self.suite()
+        except SuiteUnavailable:
+            return
+        suite.prepare(phases)
+
     def _start(self) -> SuiteSession:
         from hypothesis.configuration import set_hypothesis_home_dir
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +117,12 @@ class SuiteSession:
             result.calls = self.run.collector_calls() - calls_before
             result.errors += [e for e in self.run.errors.items()
                               if errors_before.get((e.what, e.where, e.message), 0) < e.count]
+
+    def prepare(self, phases: Iterable[str]) -> None:
+        """Make the fixtures and build the schema of each of these phases ahead of time."""
+        for phase in phases:
+            if phase in self.options.phases and phase != "probes":
+                self._schema(phase)
 
     def _schema(self, phase: str) -> Any:
         if phase not in self._schemas:
