@@ -87,6 +87,12 @@ MISTAKES: list[tuple[str, list[str]]] = [
     ("drift", ["{tmp}/text.har"]),
     ("diff", ["{tmp}/missing.yaml", "{tmp}/not-openapi.yaml"]),
     ("diff", ["{tmp}/openapi30.yaml", "{tmp}/broken.yaml"]),
+    ("run", ["--include-operation-id", "Nope*"]),
+    ("run", ["--include-tag", "contact"]),
+    ("run", ["--include-tag", "App", "--exclude-operation-id", "App_*"]),
+    ("proxy", ["--target", "http://127.0.0.1:1", "--exclude-tag", "Nope"]),
+    ("replay", ["{tmp}/text.har", "--exclude-operation-id", "app_getapp"]),
+    ("drift", ["--findings", "{tmp}/none", "--include-tag", "Nope"]),
 ]
 
 

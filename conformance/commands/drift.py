@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from conformance.errors import UserError
+from conformance.selection import OperationFilter, add_filter_arguments
 from conformance.spec_loader import DEFAULT_SPEC
 
 __all__ = ["add_arguments", "run"]
@@ -46,12 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "$GITHUB_STEP_SUMMARY).")
     parser.add_argument("--out", default="reports", metavar="DIR",
                         help="Where drift.md and drift.json are written (default: reports).")
+    add_filter_arguments(parser, "report")
 
 
 def run(args: argparse.Namespace) -> int:
     from conformance.contract import Contract
     from conformance.exchange.bodies import DEFAULT_MAX_BODY
     from conformance.exchange.recordings import load_recording
+    from conformance.exchange.selected import checked_operations, operation_tags
     from conformance.reports import baseline
     from conformance.reports.drift import aggregate
     from conformance.reports.inputs import load_findings
@@ -62,25 +65,38 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--update-baseline needs --baseline FILE to know which file to write",
                         tip="add --baseline drift-baseline.yaml")
     contract = Contract.load(args.spec)
+    selection = OperationFilter.from_args(args)
+    checked_operations(contract, selection)
+    tags = operation_tags(contract)
     inputs: list[str] = []
     findings = []
     if args.findings or not args.har:
         path = args.findings or "reports/findings"
         findings = load_findings(path)
         inputs.append(str(path))
+    in_scope = [f for f in findings if selection.matches(f.operation_id,
+                                                          tags.get(f.operation_id or "", ()))]
     traffic = Traffic()
     for har in args.har:
         exchanges, recorded_base = load_recording(Path(har), DEFAULT_MAX_BODY)
         base_path = recorded_base if args.base_path is None else args.base_path
         check_traffic(contract, exchanges, run_id=Path(har).stem, base_path=base_path,
-                      into=traffic)
+                      into=traffic, selection=selection)
         inputs.append(str(har))
-    report = aggregate(findings + traffic.findings, contract, inputs=inputs,
+    report = aggregate(in_scope + traffic.findings, contract, inputs=inputs,
                        calls=traffic.calls if args.har else None,
                        used=traffic.used if args.har else None)
-    entries = []
+    if selection.active:
+        report.notes.append(f"operation filters {selection.describe()}: "
+                            f"{len(findings) - len(in_scope)} finding(s) and {traffic.filtered} "
+                            "exchange(s) of other operations left out")
+    entries, kept = [], []
     if args.baseline:
         entries = baseline.load(args.baseline, missing_ok=args.update_baseline)
+        # entries of operations left out are neither seen nor fixed: kept as they are
+        kept = [e for e in entries if not selection.matches(e.operation_id or None,
+                                                            tags.get(e.operation_id, ()))]
+        entries = [e for e in entries if e not in kept]
         baseline.apply(report, entries, args.baseline)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -91,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
         Path(args.junit).write_text(WRITERS["drift-junit"].obj(report), encoding="utf-8")
     sys.stdout.write(markdown if args.format == "md" else as_json)
     if args.update_baseline:
-        new_entries = baseline.updated(report, entries)
+        new_entries = sorted(baseline.updated(report, entries) + kept,
+                             key=lambda e: (e.operation_id, e.kind, e.location, e.fingerprint))
         baseline.save(args.baseline, new_entries)
         print(f"wrote {len(new_entries)} entries to {args.baseline} ({len(report.new)} added, "
               f"{len(report.fixed)} no longer seen removed)", file=sys.stderr)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from conformance.errors import UserError
 from conformance.exchange.bodies import parse_size
+from conformance.proxy.addon_options import SELECTION_OPTIONS
 from conformance.proxy.launcher import (
     free_port,
     lean_master_args,
@@ -26,6 +27,7 @@ from conformance.proxy.launcher import (
     port_in_use,
     wait_for_port,
 )
+from conformance.selection import FLAGS, OperationFilter, add_filter_arguments
 
 __all__ = ["add_arguments", "run"]
 
@@ -55,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="path prefix in front of the spec's paths, if the API has one")
     parser.add_argument("--spec", type=Path, default=None,
                         help="OpenAPI spec to check against (default: the bundled one)")
+    add_filter_arguments(parser, "check")
     parser.add_argument("--mitmdump", action="store_true",
                         help="run mitmdump with all of mitmproxy's add-ons instead of the "
                              "lean master (slower; for mitmproxy features the lean master "
@@ -110,9 +113,29 @@ def _options(args: argparse.Namespace) -> dict[str, object]:
         "sinch_base_path": args.base_path}
     if args.record:
         options["sinch_record"] = args.record
+    options.update(_selection(args))
     if args.spec:
         options["sinch_spec"] = args.spec
     return options
+
+
+def _selection(args: argparse.Namespace) -> dict[str, object]:
+    """The add-on's filter options (comma-separated globs), checked against the spec."""
+    selection = OperationFilter.from_args(args)
+    if not selection.active:
+        return {}
+    for flag, field_name in FLAGS.items():
+        for glob in getattr(selection, field_name):
+            if "," in glob:
+                raise UserError(f"{flag} {glob!r} holds a comma, which the add-on's option "
+                                "uses between globs", tip=f"repeat {flag} once per glob")
+    from conformance.contract import Contract
+    from conformance.exchange.selected import checked_operations
+
+    checked_operations(Contract.load(args.spec) if args.spec else Contract.default(), selection)
+    return {name: ",".join(getattr(selection, field_name))
+            for name, (_flag, field_name) in SELECTION_OPTIONS.items()
+            if getattr(selection, field_name)}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,8 +21,10 @@ from conformance.exchange.bodies import DEFAULT_MAX_BODY, parse_size
 from conformance.exchange.checks import CheckContext
 from conformance.exchange.model import Exchange
 from conformance.exchange.recordings import load_recording
+from conformance.exchange.selected import checked_operations
 from conformance.findings_io import FindingsWriter
 from conformance.proxy.pipeline import Pipeline
+from conformance.selection import OperationFilter, add_filter_arguments
 
 __all__ = ["add_arguments", "run"]
 
@@ -46,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="count drift as a violation in the printed lines and summary")
     parser.add_argument("--findings", type=Path, default=None, metavar="DIR",
                         help="also write the findings as JSON lines under DIR")
+    add_filter_arguments(parser, "check")
 
 
 def _selected(exchanges: list[Exchange], hosts: str) -> list[Exchange]:
@@ -67,13 +70,16 @@ def run(args: argparse.Namespace) -> int:
         limit = parse_size(args.max_body)
     except ValueError as exc:
         raise UserError(str(exc), tip="pass --max-body like 512k or 1m") from None
-    exchanges, recorded_base = load_recording(args.file, limit)
     contract = Contract.load(args.spec) if args.spec else Contract.default()
+    selection = OperationFilter.from_args(args)
+    checked_operations(contract, selection)
+    exchanges, recorded_base = load_recording(args.file, limit)
     base_path = recorded_base if args.base_path is None else args.base_path
     writer = FindingsWriter(args.findings, "replay") if args.findings else None
     ctx = CheckContext(contract, "replay", f"replay-{uuid.uuid4().hex[:12]}", base_path)
     emit = None if args.json else print
-    pipeline = Pipeline(ctx, limit=limit, strict=args.strict, writer=writer, emit=emit)
+    pipeline = Pipeline(ctx, limit=limit, strict=args.strict, writer=writer, emit=emit,
+                        selection=selection)
     total = 0
     try:
         for ex in _selected(exchanges, args.hosts):
@@ -86,4 +92,7 @@ def run(args: argparse.Namespace) -> int:
         pipeline.close()
     if not args.json:
         print(pipeline.summary.render())
+    elif pipeline.summary.filtered:
+        print(f"{pipeline.summary.filtered} exchange(s) of operations not selected were not "
+              "checked (operation filters)", file=sys.stderr)
     return 1 if total else 0

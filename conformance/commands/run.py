@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import EXIT_INTERRUPTED, EXIT_RUN_FAILED, EXIT_USER_ERROR, UserError
+from conformance.selection import OperationFilter, add_filter_arguments
 
 __all__ = ["add_arguments", "run"]
 
@@ -88,6 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS", help="Timeout of one request (default: 30).")
     budget.add_argument("--retries", type=int, default=3, metavar="N",
                         help="Retries on 429 and 5xx, with back-off (default: 3).")
+    add_filter_arguments(parser, "test")
     output = parser.add_argument_group("output")
     output.add_argument("--out", default="reports", metavar="DIR",
                         help="Directory for everything the run writes (default: reports).")
@@ -152,6 +154,15 @@ def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _selection(args: argparse.Namespace) -> OperationFilter:
+    """The operation filters, checked against the spec before a target is started."""
+    from conformance.contract import Contract
+
+    selection = OperationFilter.from_args(args)
+    selection.check({op.operation_id: op.tags for op in Contract.default().operations.values()})
+    return selection
+
+
 def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
     from conformance.suite.options import DEFAULT_MAX_EXAMPLES, DEFAULT_RATE_LIMIT, SuiteOptions
 
@@ -164,7 +175,8 @@ def _options(args: argparse.Namespace, target: Any, seed: int) -> Any:
         max_examples=args.max_examples or DEFAULT_MAX_EXAMPLES, time_budget=args.time_budget,
         readonly=args.readonly, phases=_phases(args.phases), probes=not args.no_probes,
         workers=args.workers, request_timeout=args.request_timeout, retries=args.retries,
-        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record)
+        headers=_headers(args.header), shrink=not args.no_shrink, record=args.record,
+        selection=OperationFilter.from_args(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -189,6 +201,7 @@ def _run(args: argparse.Namespace) -> int:
 
     _phases(args.phases)
     _headers(args.header)
+    _selection(args)
     # Hypothesis caches (constants, unicode data) go under --out too, not into the cwd
     from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -210,6 +223,8 @@ def _run(args: argparse.Namespace) -> int:
                   f"{seed}, max {options.max_examples} examples, rate limit "
                   f"{f'{options.rate_limit:g}/s' if options.rate_limit else 'none'}"
                   f"{', read-only' if options.readonly else ''}", file=sys.stderr)
+            if options.selection.active:
+                print(f"operation filters: {options.selection.describe()}", file=sys.stderr)
         result = run_suite(options, sys.stderr, mode)
     finally:
         if emulator is not None:

@@ -32,6 +32,7 @@ from conformance.exchange.checks import CheckContext, check_request
 from conformance.exchange.flows import ENFORCED, capture_flow
 from conformance.exchange.model import WireCapture, to_exchange
 from conformance.exchange.scrub import known_secrets
+from conformance.exchange.selected import is_selected
 from conformance.findings import Finding, Kind
 from conformance.findings_io import FindingsWriter
 from conformance.proxy import addon_options as options
@@ -39,6 +40,7 @@ from conformance.proxy.checker import CheckConfig, ProcessChecker, ThreadChecker
 from conformance.proxy.flow_state import FlowState, Tee, expected_size, rejection
 from conformance.proxy.gc_tuning import freeze_long_lived
 from conformance.redact import redact_text
+from conformance.selection import OperationFilter
 
 __all__ = ["SinchValidator"]
 
@@ -53,6 +55,7 @@ class SinchValidator:
         self.max_body = 1024 * 1024
         self.hosts: tuple[str, ...] = options.SINCH_HOSTS
         self.enforce = False
+        self.selection = OperationFilter()
         self.run_id = f"proxy-{uuid.uuid4().hex[:12]}"
         self.check_ctx: CheckContext | None = None
         self.config: CheckConfig | None = None
@@ -92,11 +95,12 @@ class SinchValidator:
             options.check_writable(opts.sinch_record)
         self.check_ctx = CheckContext(self.contract, "proxy", self.run_id,
                                       opts.sinch_base_path)
+        self.selection = options.parse_selection(opts, self.contract)
         config = CheckConfig(
             spec=opts.sinch_spec, base_path=opts.sinch_base_path,
             findings_dir=opts.sinch_findings_dir or "reports/findings",
             record=opts.sinch_record, strict=bool(opts.sinch_strict), limit=self.max_body,
-            run_id=self.run_id)
+            run_id=self.run_id, selection=self.selection)
         changed = config != self.config or opts.sinch_check_in != self.check_in
         self.config, self.check_in = config, opts.sinch_check_in
         if changed and self.checker is not None:
@@ -169,6 +173,8 @@ class SinchValidator:
             assert self.check_ctx is not None
             exchange = to_exchange(capture_flow(flow, request_skip=state.request_skip),
                                    self.max_body)
+            if not is_selected(self.check_ctx, exchange, self.selection):
+                return  # not checked, so never answered in the API's place
             findings = check_request(self.check_ctx, exchange)
         except Exception as exc:  # noqa: BLE001 - the worker reports it as validation_error
             self._warn_once("enforce", f"enforce check failed ({type(exc).__name__}); the "

@@ -4,18 +4,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from mitmproxy import exceptions
 from mitmproxy.addonmanager import Loader
 from mitmproxy.proxy.mode_specs import ProxyMode, ReverseMode
 
 from conformance.contract import Contract
+from conformance.errors import UserError
 from conformance.exchange.bodies import parse_size
+from conformance.selection import FLAGS, OperationFilter
 
-__all__ = ["SINCH_HOSTS", "check_writable", "declare", "load_contract", "parse_hosts",
-           "parse_max_body"]
+__all__ = ["SELECTION_OPTIONS", "SINCH_HOSTS", "check_writable", "declare", "load_contract",
+           "parse_hosts", "parse_max_body", "parse_selection"]
 
 SINCH_HOSTS = ("*.conversation.api.sinch.com",)
+# option -> (the proxy command's flag, the OperationFilter field)
+SELECTION_OPTIONS = {f"sinch_{flag[2:].replace('-', '_')}": (flag, field_name)
+                     for flag, field_name in FLAGS.items()}
 
 
 def declare(loader: Loader) -> None:
@@ -57,11 +63,31 @@ def declare(loader: Loader) -> None:
         "sinch_base_path", str, "",
         "Path prefix in front of the spec's paths, e.g. /proxy for an API served "
         "under /proxy/v1/projects/...")
+    for name, (flag, _field) in SELECTION_OPTIONS.items():
+        loader.add_option(
+            name, str, "",
+            f"Comma-separated globs, as the proxy command's {flag}: only flows of the "
+            "operations the filters select are checked (and recorded); the others pass "
+            "unchecked. Empty: no filter of this kind.")
     loader.add_option(
         "sinch_check_in", str, "process",
         "Where flows are checked: 'process' (a child process, so validation never "
         "slows mitmproxy down) or 'thread' (inside mitmproxy's process).",
         choices=["process", "thread"])
+
+
+def parse_selection(opts: Any, contract: Contract) -> OperationFilter:
+    """The operation filters of the ``sinch_include_*``/``sinch_exclude_*`` options; an
+    OptionsError for a glob that matches no operation of the spec."""
+    values = {field_name: tuple(p.strip() for p in str(getattr(opts, name)).split(",")
+                                if p.strip())
+              for name, (_flag, field_name) in SELECTION_OPTIONS.items()}
+    selection = OperationFilter(**values)
+    try:
+        selection.check({op.operation_id: op.tags for op in contract.operations.values()})
+    except UserError as exc:
+        raise exceptions.OptionsError(f"{exc.message} ({exc.tip}).") from None
+    return selection
 
 
 def check_writable(path: str) -> None:

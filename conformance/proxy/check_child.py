@@ -25,6 +25,7 @@ from conformance.exchange.har import HarWriter
 from conformance.findings_io import FindingsWriter
 from conformance.proxy.gc_tuning import freeze_long_lived
 from conformance.proxy.pipeline import Pipeline
+from conformance.selection import OperationFilter
 
 __all__ = ["CheckConfig", "close_summary", "open_pipeline", "serve"]
 
@@ -43,6 +44,7 @@ class CheckConfig:
     strict: bool = False
     limit: int = 1024 * 1024
     run_id: str = ""
+    selection: OperationFilter = OperationFilter()  # operations checked; others pass
 
 
 def open_pipeline(config: CheckConfig, emit: Emit) -> Pipeline:
@@ -50,7 +52,8 @@ def open_pipeline(config: CheckConfig, emit: Emit) -> Pipeline:
     har = HarWriter(config.record, config.base_path) if config.record else None
     return Pipeline(CheckContext(contract, "proxy", config.run_id, config.base_path),
                     limit=config.limit, strict=config.strict, har=har, emit=emit,
-                    writer=FindingsWriter(config.findings_dir, "proxy"))
+                    writer=FindingsWriter(config.findings_dir, "proxy"),
+                    selection=config.selection)
 
 
 def close_summary(pipeline: Pipeline, unchecked: int, dropped: int) -> str:

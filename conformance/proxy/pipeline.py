@@ -12,9 +12,11 @@ from collections.abc import Callable
 from conformance.exchange.checks import CheckContext, check_exchange, operation_of
 from conformance.exchange.har import HarWriter
 from conformance.exchange.model import Exchange, WireCapture, to_exchange
+from conformance.exchange.selected import is_selected
 from conformance.findings import Finding
 from conformance.findings_io import FindingsWriter
 from conformance.proxy.summary import Summary, flow_line
+from conformance.selection import OperationFilter
 
 __all__ = ["Pipeline"]
 
@@ -26,8 +28,10 @@ class Pipeline:
 
     def __init__(self, ctx: CheckContext, *, limit: int, strict: bool = False,
                  writer: FindingsWriter | None = None, har: HarWriter | None = None,
-                 emit: Callable[[str], None] | None = None) -> None:
+                 emit: Callable[[str], None] | None = None,
+                 selection: OperationFilter | None = None) -> None:
         self.ctx = ctx
+        self.selection = selection or OperationFilter()
         self.limit = limit
         self.writer = writer
         self.har = har
@@ -40,6 +44,9 @@ class Pipeline:
 
     def process(self, ex: Exchange,
                 request_findings: list[Finding] | None = None) -> list[Finding]:
+        if not is_selected(self.ctx, ex, self.selection):  # passed on, neither checked
+            self.summary.add_filtered()  # nor recorded
+            return []
         findings = check_exchange(self.ctx, ex, request_findings)
         if self.writer is not None:
             for finding in findings:

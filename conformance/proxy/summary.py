@@ -56,6 +56,7 @@ class Summary:
         self.violating = 0
         self.unchecked = 0  # flows to other hosts, passed without a check
         self.dropped = 0  # flows not checked because the check queue was full
+        self.filtered = 0  # flows of operations the operation filters leave out
         self.per_operation: Counter[str] = Counter()
         self.violating_per_operation: Counter[str] = Counter()
         self.kinds: Counter[str] = Counter()
@@ -74,13 +75,19 @@ class Summary:
                 self.violating_per_operation[op] += 1
         return bad
 
+    def add_filtered(self) -> None:
+        with self._lock:
+            self.filtered += 1
+
     def render(self) -> str:
         """The table printed at shutdown."""
         with self._lock:
             lines = [f"sinch-conformance: {self.flows} flows checked, {self.violating} with "
                      f"violations{' (strict: drift counts)' if self.strict else ''}, "
                      f"{self.unchecked} to other hosts passed unchecked"
-                     + (f", {self.dropped} not checked (queue full)" if self.dropped else "")]
+                     + (f", {self.dropped} not checked (queue full)" if self.dropped else "")
+                     + (f", {self.filtered} of operations not selected passed unchecked "
+                        "(operation filters)" if self.filtered else "")]
             if self.per_operation:
                 width = max(len(op) for op in self.per_operation)
                 lines.append(f"  {'operation'.ljust(width)}  flows  violating")

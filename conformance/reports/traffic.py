@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.exchange.checks import CheckContext, check_exchange, operation_of
 from conformance.exchange.model import Exchange
+from conformance.exchange.selected import is_selected
 from conformance.findings import Finding
 from conformance.reports.fields import used_fields
+from conformance.selection import OperationFilter
 from conformance.validation import media_type
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ class Traffic:
     findings: list[Finding] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)
     used: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # op -> part -> fields
+    filtered: int = 0  # exchanges of operations the operation filters leave out
 
 
 REQUEST_BODY = "request.body"
@@ -69,12 +72,17 @@ def _record_used(contract: Contract, traffic: Traffic, op: Operation, x: Exchang
 
 
 def check_traffic(contract: Contract, exchanges: Iterable[Exchange], *, run_id: str,
-                  base_path: str = "", into: Traffic | None = None) -> Traffic:
+                  base_path: str = "", into: Traffic | None = None,
+                  selection: OperationFilter | None = None) -> Traffic:
     """Check every exchange as ``replay`` does (:func:`conformance.exchange.check_exchange`,
-    source ``replay``), adding to ``into`` when given (several recordings, one picture)."""
+    source ``replay``), adding to ``into`` when given (several recordings, one picture);
+    exchanges of operations ``selection`` leaves out are only counted as filtered."""
     traffic = Traffic() if into is None else into
     ctx = CheckContext(contract, "replay", run_id, base_path)
     for x in exchanges:
+        if selection is not None and not is_selected(ctx, x, selection):
+            traffic.filtered += 1
+            continue
         traffic.findings.extend(check_exchange(ctx, x))
         op_id = operation_of(ctx, x)[0]  # routed once: the checks' cached match
         op = contract.operations.get(op_id) if op_id else None

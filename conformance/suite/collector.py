@@ -82,6 +82,10 @@ class Collector:
         self.stats = stats
         self.errors = errors if errors is not None else RunErrors()
         self.unmatched = 0
+        # with operation filters: exchanges of operations left out are sent (a probe's set-up,
+        # the connection check) and recorded, but neither counted nor checked
+        self.check_unrouted = True  # an exchange of no operation: checked without includes
+        self.filtered = 0
         self._lock = threading.Lock()
 
     def operation_of(self, ex: Exchange) -> str | None:
@@ -91,14 +95,17 @@ class Collector:
     def exchange(self, ex: Exchange) -> int:
         """Count and check one exchange; the number of new findings."""
         op_id = self.operation_of(ex)
-        with self._lock:
-            if op_id in self.stats:
-                self.stats[op_id].add(ex)
-            else:
-                self.unmatched += 1
         self.cleanup.observe(ex.method, ex.url, ex.status, ex.response_body, ex.request_body)
         if self.har is not None:
             self.har.add(ex)
+        with self._lock:
+            if op_id in self.stats:
+                self.stats[op_id].add(ex)
+            elif op_id is not None or not self.check_unrouted:
+                self.filtered += 1
+                return 0
+            else:
+                self.unmatched += 1
         new = 0
         for finding in check_exchange(self.ctx, ex, known=self.sink.known):
             new += self.sink.add(finding)

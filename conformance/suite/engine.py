@@ -176,13 +176,24 @@ def _filter_failure_hook(collector: Collector) -> Any:
     return filter_failure
 
 
+def _selected_operations(selected: frozenset[str]) -> Any:
+    def selected_operation(ctx: Any) -> bool:  # a Schemathesis filter function
+        return ctx.operation.definition.raw.get("operationId") in selected
+
+    return selected_operation
+
+
 def build_schema(contract: Contract, options: SuiteOptions, tokens: TokenSource,
                  transport: Transport, collector: Collector,
-                 fixtures: Fixtures | None = None) -> tuple[Any, list[Rename]]:
-    """The Schemathesis schema for this run, with auth, rate limit and hooks attached."""
+                 fixtures: Fixtures | None = None, selected: frozenset[str] | None = None
+                 ) -> tuple[Any, list[Rename]]:
+    """The Schemathesis schema for this run, with auth, rate limit and hooks attached;
+    with ``selected``, of those operations only (every phase, stateful links too)."""
     document, renames = generation_document(contract.document)
     schema: Any = schemathesis.openapi.from_dict(
         document, config=schemathesis_config(options, fixtures))
+    if selected is not None and selected != set(contract.operations):
+        schema = schema.include(_selected_operations(selected))
     if options.readonly:
         schema = schema.include(method="GET")
     if transport.bucket is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.selection import OperationFilter
 from conformance.suite.target import Target
 
 __all__ = ["ALL_PHASES", "DEFAULT_MAX_EXAMPLES", "DEFAULT_RATE_LIMIT", "SuiteOptions"]
@@ -34,3 +35,5 @@ class SuiteOptions:
     shrink: bool = True  # let Hypothesis minimise a failing case (clearer, slower)
     record: Path | None = None  # a HAR file of every exchange, secrets redacted
     extra_notes: tuple[str, ...] = field(default_factory=tuple)
+    # which operations are tested (--include-*/--exclude-*); the others are not selected
+    selection: OperationFilter = OperationFilter()

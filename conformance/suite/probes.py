@@ -22,7 +22,7 @@ import requests
 from conformance.errors import UserError
 from conformance.findings import Kind
 from conformance.registry import Registry
-from conformance.suite.probe_context import P, ProbeContext, bodies
+from conformance.suite.probe_context import PROBE_OPERATIONS, P, ProbeContext, bodies
 from conformance.suite.target import basic_header
 
 __all__ = ["PROBES", "Probe", "ProbeContext", "bodies"]
@@ -40,6 +40,9 @@ class Probe:
     run: Callable[[ProbeContext], None]
     mutating: bool
     summary: str
+    # the operations it calls; with operation filters it runs when one of them is selected
+    # (none declared: it always runs)
+    operations: frozenset[str] = frozenset()
 
 
 def _ok(resp: requests.Response) -> bool:
@@ -271,8 +274,9 @@ PROBES: Registry[Probe] = Registry("probe")
 
 def _register(run: Callable[[ProbeContext], None], mutating: bool, summary: str,
               kinds: Iterable[Kind]) -> None:
-    PROBES.add(Probe(run, mutating, summary), run.__name__, kinds=kinds, where={"suite"},
-               doc=summary)
+    operations = PROBE_OPERATIONS.get(run.__name__, frozenset())
+    PROBES.add(Probe(run, mutating, summary, operations), run.__name__, kinds=kinds,
+               where={"suite"}, doc=summary)
 
 
 # Registration order is the run's order (its console output is snapshot-tested).

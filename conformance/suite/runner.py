@@ -9,14 +9,12 @@ command or later by ``report``.
 
 from __future__ import annotations
 
-import signal
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from conformance.contract import Contract
 from conformance.errors import UserError
@@ -27,6 +25,7 @@ from conformance.findings_io import FindingsWriter
 from conformance.suite import events
 from conformance.suite.cleanup import Cleanup, CleanupApi, CleanupReport
 from conformance.suite.collector import Collector, FindingSink
+from conformance.suite.connection import check_connection, sigterm_as_interrupt
 from conformance.suite.engine import build_schema, run_engine
 from conformance.suite.fixtures import make_fixtures
 from conformance.suite.options import ALL_PHASES, SuiteOptions
@@ -34,12 +33,11 @@ from conformance.suite.probes import PROBES, ProbeContext
 from conformance.suite.progress import Progress
 from conformance.suite.run_errors import RunErrors, describe
 from conformance.suite.summary import RunSummary, new_stats, run_notes, sample_of
-from conformance.suite.target import Target, TokenSource
+from conformance.suite.target import TokenSource
 from conformance.suite.transport import RetryPolicy, TokenBucket, Transport
 
 __all__ = ["RunResult", "check_connection", "run_suite"]
 
-P = "/v1/projects/{project_id}"
 READ_ONLY = "read-only run"
 
 
@@ -48,42 +46,6 @@ class RunResult:
     summary: RunSummary
     interrupted: bool = False
     findings_file: str = ""
-
-
-def check_connection(target: Target, tokens: TokenSource, transport: Transport) -> None:
-    """One authenticated GET; a UserError with a tip when it shows a wrong URL or key."""
-    creds = target.credentials
-    resp = transport.request("GET", target.url(f"{P}/apps"),
-                             headers={"Authorization": tokens.header()}, origin="probe")
-    status = resp.status_code
-    if status == 401:
-        raise UserError(f"{target.label} refused the credentials (401) for key {creds.key_id}",
-                        tip="check --key-id/--key-secret (or SINCH_KEY_ID/SINCH_KEY_SECRET) "
-                            "and --auth")
-    if status == 403:
-        raise UserError(f"{target.label} denied access to project {creds.project_id} (403)",
-                        tip="check --project-id (or SINCH_PROJECT_ID): the key must belong to it")
-    if status in (404, 405):
-        raise UserError(f"{target.base_url} does not serve the Conversation API "
-                        f"(GET {P}/apps answered {status})",
-                        tip="check --target: the base URL, e.g. "
-                            "https://us.conversation.api.sinch.com, and --project-id")
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    def raise_interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, raise_interrupt)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 class _Run:
@@ -107,11 +69,14 @@ class _Run:
             secrets=lambda: self.tokens.secrets,
             on_crash=lambda name, ex, exc: self.collector.crashed(name, ex, exc))
         self.cleanup = Cleanup(self.contract, target.base_path)
-        self.stats = new_stats(self.contract)
+        tags = {op.operation_id: op.tags for op in self.contract.operations.values()}
+        self.selected = frozenset(options.selection.check(tags))
+        self.stats = {op: s for op, s in new_stats(self.contract).items() if op in self.selected}
         self.errors = RunErrors()
         self.har = _recording(options.record, target.base_path)
         self.collector = Collector(self.checks, self.sink, self.cleanup, self.stats,
                                    self.errors, self.har)
+        self.collector.check_unrouted = not options.selection.includes
         self.transport.on_exchange = self.collector.exchange
         self.transport.on_unanswered = self.cleanup.unanswered
         self.transport.target = target.base_url
@@ -119,7 +84,9 @@ class _Run:
         self.summary = RunSummary(target.label, self.run_id, self.stats, self.sink.findings,
                                   self.sink.occurrences, seed=options.seed,
                                   readonly=options.readonly,
-                                  max_examples=options.max_examples)
+                                  max_examples=options.max_examples,
+                                  selection=options.selection.to_json(),
+                                  not_selected=sorted(set(tags) - self.selected))
         self.phase_skips: dict[str, list[str]] = {}  # operation -> why a phase skipped it
         self._reported: set[str] = set()  # phases that said why they had an error
         self.phase_now = ""  # the Schemathesis phase running ("coverage phase"), if any
@@ -139,7 +106,8 @@ class _Run:
         fixtures = make_fixtures(self.options.target, self.transport, self.tokens,
                                  self.options.readonly)
         schema, renames = build_schema(self.contract, self.options, self.tokens,
-                                       self.transport, self.collector, fixtures)
+                                       self.transport, self.collector, fixtures,
+                                       self.selected)
         self.summary.notes += [r.describe() for r in renames]
         for ev in run_engine(schema, self.collector):
             self.emit(ev)
@@ -179,13 +147,19 @@ class _Run:
             self.phase_skips.setdefault(op_id, []).append(f"{ev.phase}: {ev.reason}")
 
     def probes(self) -> None:
+        filtered = self.options.selection.active
         ctx = ProbeContext(self.options.target, self.transport, self.tokens, self.sink,
-                           self.checks, self.options.readonly)
+                           self.checks, self.options.readonly,
+                           selected=self.selected if filtered else None)
         self.emit(events.PhaseStarted("probes"))
         started = time.monotonic()
         for entry in PROBES.running_in("suite"):
             name, probe = entry.name, entry.obj
             if probe.mutating and self.options.readonly:
+                continue
+            if filtered and probe.operations and not probe.operations & self.selected:
+                self.summary.notes.append(f"probe {name} not run: none of its operations "
+                                          "is selected")
                 continue
             before = self.collector_calls()
             try:
@@ -260,7 +234,7 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
     started = time.monotonic()
     interrupted = False
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             try:
                 check_connection(options.target, run.tokens, run.transport)
                 if not options.readonly:
@@ -291,6 +265,7 @@ def run_suite(options: SuiteOptions, stream: TextIO, mode: str = "plain") -> Run
             summary.skipped[op] = (READ_ONLY if options.readonly and stats.method != "GET"
                                    else "; ".join(run.phase_skips.get(op, [])) or "no case "
                                    "was generated")
+    summary.calls_filtered = run.collector.filtered
     summary.errors = run.errors.items()
     summary.samples = {op: sample_of(s.sample, run.tokens.secrets)
                        for op, s in run.stats.items() if s.sample is not None}

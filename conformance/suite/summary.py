@@ -98,6 +98,11 @@ class RunSummary:
     finished_at: str = ""
     # operation -> a redacted request/response of one of its exchanges (2xx if any)
     samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # operation filters (OperationFilter.to_json), the operations they left out, and the
+    # calls to those (a probe's set-up) that were made but not checked
+    selection: dict[str, list[str]] = field(default_factory=dict)
+    not_selected: list[str] = field(default_factory=list)
+    calls_filtered: int = 0
 
     @property
     def violations(self) -> list[Finding]:
@@ -152,7 +157,10 @@ class RunSummary:
                     "cleanup": self.cleanup, "notes": self.notes,
                     "error_count": len(self.errors),
                     "errors": [e.to_json() for e in self.errors],
-                    "problems": self.problems},
+                    "problems": self.problems,
+                    **({"selection": {**self.selection, "not_selected": self.not_selected,
+                                      "calls_filtered": self.calls_filtered}}
+                       if self.selection else {})},
             "findings": [{"fingerprint": f.fingerprint, "kind": str(f.kind),
                           "operation_id": f.operation_id, "status": f.status,
                           "occurrences": self.occurrences.get(f.fingerprint, 1),
@@ -211,6 +219,9 @@ def render_table(summary: RunSummary) -> str:
                  f"{summary.stateful_sequences} stateful sequences, "
                  f"{len(summary.violations)} violation(s), {len(summary.drift)} drift, "
                  f"{summary.wall_time:.1f} s")
+    if summary.not_selected:
+        lines.append(f"{len(summary.not_selected)} operation(s) not selected by the filters "
+                     f"(not tested): {', '.join(summary.not_selected)}")
     if summary.errors:
         lines.append(f"RUN FAILED: {len(summary.errors)} internal error(s), so these counts "
                      "and verdicts are incomplete (listed below)")
