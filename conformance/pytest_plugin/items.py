@@ -76,8 +76,12 @@ class SinchItem(pytest.Item):
         failing = result.violations + (result.drift if state.options.fail_on == "drift" else [])
         report_to_allure(self, result, state.seed, suite.run.contract)
         if result.errors:
-            raise SuiteError(f"[run error] {self.what}: {len(result.errors)} internal "
-                             f"error(s) of the suite: {result.errors[0].line()}")
+            raise SuiteError(redact_text(
+                f"[run error] {self.what}: {len(result.errors)} internal error(s) of the "
+                f"suite: {result.errors[0].line()}", state.secrets()))
+        if result.problems and not result.calls:  # never a pass for an untested slice
+            raise SuiteError(redact_text(f"[target problem] {self.what}: "
+                                         f"{result.problems[0]}", state.secrets()))
         if failing:
             first = failing[0]
             raise ContractViolation(f"[{first.category}] {self.what}: {len(failing)} "

@@ -24,12 +24,13 @@ from typing import Any
 from conformance.errors import UserError
 from conformance.findings import Finding
 from conformance.suite import events
+from conformance.suite.connection import check_connection
 from conformance.suite.engine import build_schema, run_engine
 from conformance.suite.fixtures import Fixtures, make_fixtures
 from conformance.suite.options import SuiteOptions
 from conformance.suite.probes import PROBES, ProbeContext
 from conformance.suite.run_errors import RunError
-from conformance.suite.runner import READ_ONLY, _Run, check_connection
+from conformance.suite.runner import READ_ONLY, _Run
 from conformance.suite.summary import sample_of
 
 __all__ = ["UNIT_PHASES", "SliceResult", "SuiteSession"]
@@ -90,6 +91,8 @@ class SuiteSession:
         """Why this slice cannot run in this session ("" when it can)."""
         if phase not in self.options.phases:
             return f"phase {phase} is not selected"
+        if operation_id is not None and operation_id not in self.run.selected:
+            return "operation not selected (--include-*/--exclude-*)"
         if self.options.readonly and (phase == "stateful" or (
                 operation_id and self.run.contract.operations[operation_id].method != "GET")):
             return READ_ONLY
@@ -132,7 +135,7 @@ class SuiteSession:
                                                self.options.readonly)
             options = dataclasses.replace(self.options, phases=(phase,))
             schema, renames = build_schema(run.contract, options, run.tokens, run.transport,
-                                           run.collector, self._fixtures)
+                                           run.collector, self._fixtures, run.selected)
             run.summary.notes += [n for n in (r.describe() for r in renames)
                                   if n not in run.summary.notes]
             self._schemas[phase] = schema
@@ -173,16 +176,21 @@ class SuiteSession:
         return [entry.name for entry in PROBES.running_in("suite")]
 
     def probe_skip_reason(self, name: str) -> str:
+        probe = PROBES[name].obj
         if not self.options.probes:
             return "probes are not selected"
-        return READ_ONLY if PROBES[name].obj.mutating and self.options.readonly else ""
+        if self.options.selection.active and probe.operations and not (
+                probe.operations & self.run.selected):
+            return "none of its operations is selected"
+        return READ_ONLY if probe.mutating and self.options.readonly else ""
 
     def run_probe(self, name: str) -> SliceResult:
         """One probe, by its registered name."""
         run = self.run
         probe = PROBES[name].obj
         ctx = ProbeContext(self.options.target, run.transport, run.tokens, run.sink,
-                           run.checks, self.options.readonly)
+                           run.checks, self.options.readonly,
+                           selected=run.selected if self.options.selection.active else None)
         result = SliceResult()
         with self._slice_of(result):
             try:
@@ -208,6 +216,7 @@ class SuiteSession:
             run.close()
         summary = run.summary
         summary.wall_time = time.monotonic() - started
+        summary.calls_filtered = run.collector.filtered
         summary.errors = run.errors.items()
         summary.samples = {op: sample_of(s.sample, run.tokens.secrets)
                            for op, s in run.stats.items() if s.sample is not None}
