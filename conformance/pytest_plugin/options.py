@@ -8,7 +8,6 @@ between the flags and the environment (not yet).
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,10 @@ import pytest
 
 from conformance.errors import UserError
 
-__all__ = ["MARKERS", "PHASE_MARKERS", "PluginOptions", "add_options", "plugin_options"]
+__all__ = ["MARKERS", "PHASE_MARKERS", "SEED_KEY", "PluginOptions", "add_options",
+           "plugin_options", "session_seed"]
+
+SEED_KEY = "sinch-conformance/seed"  # in pytest's cache: the last session's seed, for --lf
 
 PHASE_MARKERS = {"examples": "sinch_examples", "coverage": "sinch_coverage",
                  "fuzzing": "sinch_fuzzing", "stateful": "sinch_stateful",
@@ -106,7 +108,7 @@ def session_seed(config: pytest.Config) -> int:
         return int(worker["sinch_seed"])
     cache = getattr(config, "cache", None)
     if cache is not None and config.getoption("lf", False):
-        last = cache.get("sinch-conformance/seed", None)
+        last = cache.get(SEED_KEY, None)
         if isinstance(last, int):
             return last
     return random.randrange(2**31)
@@ -154,6 +156,3 @@ def plugin_options(config: pytest.Config, seed: int) -> PluginOptions | None:
         readonly=bool(config.getoption("sinch_readonly")),
         fail_on=config.getoption("sinch_fail_on"), out=Path(out) if out else None)
 
-
-def environ() -> dict[str, str]:
-    return dict(os.environ)

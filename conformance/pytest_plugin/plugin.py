@@ -15,12 +15,16 @@ from conformance.errors import UserError
 from conformance.pytest_plugin.allure_results import operation_labels, write_categories
 from conformance.pytest_plugin.fixtures import sinch_check, sinch_contract, sinch_emulator
 from conformance.pytest_plugin.items import SinchItem, build_items
-from conformance.pytest_plugin.options import MARKERS, add_options, plugin_options, session_seed
+from conformance.pytest_plugin.options import (
+    MARKERS,
+    SEED_KEY,
+    add_options,
+    plugin_options,
+    session_seed,
+)
 from conformance.pytest_plugin.state import STATE, PluginState
 
 __all__ = ["sinch_check", "sinch_contract", "sinch_emulator"]
-
-_SEED_KEY = "sinch-conformance/seed"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +41,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"{exc.message}\ntip: {exc.tip}" if exc.tip
                                 else exc.message) from None
     config.stash[STATE] = PluginState(config, options, seed)
+    cache = getattr(config, "cache", None)
+    if options is not None and cache is not None and not hasattr(config, "workerinput"):
+        cache.set(SEED_KEY, seed)  # what --lf reruns with
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -74,9 +81,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     options = state.options
     items += build_items(session, operations, probes, options.phases, options.probes,
                          operation_labels(contract, operations))
-    cache = getattr(config, "cache", None)
-    if cache is not None and not hasattr(config, "workerinput"):
-        cache.set(_SEED_KEY, state.seed)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -98,4 +102,5 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     try:
         state.close()
     finally:
-        write_categories(session.config)
+        if state.options is not None:
+            write_categories(session.config)

@@ -67,8 +67,6 @@ class PluginState:
         suite.prepare(phases)
 
     def _start(self) -> SuiteSession:
-        from hypothesis.configuration import set_hypothesis_home_dir
-
         from conformance.suite.options import DEFAULT_RATE_LIMIT, SuiteOptions
         from conformance.suite.slices import SuiteSession
         from conformance.suite.target import target_from
@@ -86,7 +84,6 @@ class PluginState:
         else:
             self._tmp = tempfile.mkdtemp(prefix="sinch-conformance-")
             out = Path(self._tmp)
-        set_hypothesis_home_dir(out / ".hypothesis")
         suite = SuiteSession(SuiteOptions(
             target=target, out=out, seed=self.seed, rate_limit=rate,
             max_examples=options.max_examples, readonly=options.readonly,

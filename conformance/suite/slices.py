@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.errors import UserError
-from conformance.findings import Finding
+from conformance.findings import Finding, utc_now
 from conformance.suite import events
 from conformance.suite.connection import check_connection
 from conformance.suite.engine import build_schema, run_engine
@@ -70,6 +70,8 @@ class SuiteSession:
         self._slice: dict[str, Finding] | None = None
         self.run.sink.on_seen = self._seen
         self.closed = False
+        self._started = time.monotonic()
+        self.run.summary.started_at = utc_now()
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -209,13 +211,13 @@ class SuiteSession:
             return
         self.closed = True
         run = self.run
-        started = time.monotonic()
         try:
             run.clean()
         finally:
             run.close()
         summary = run.summary
-        summary.wall_time = time.monotonic() - started
+        summary.wall_time = time.monotonic() - self._started
+        summary.finished_at = utc_now()
         summary.calls_filtered = run.collector.filtered
         summary.errors = run.errors.items()
         summary.samples = {op: sample_of(s.sample, run.tokens.secrets)
