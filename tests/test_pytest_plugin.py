@@ -79,11 +79,19 @@ def test_the_flags_collect_one_item_per_operation_and_phase(work: Path) -> None:
     assert nodes.index("test_own.py::test_own") == 0  # the team's first, then ours
 
 
-def test_a_wrong_flag_is_a_usage_error_with_a_tip(work: Path) -> None:
-    done = run_pytest(work, "--sinch-fault", "wrong-type")
-    assert done.returncode == 4
-    assert "--sinch-fault needs --sinch-emulator" in done.stderr
-    assert "tip: add --sinch-emulator" in done.stderr
+@pytest.mark.parametrize(("args", "error", "tip"), [
+    (["--sinch-fault", "wrong-type"], "--sinch-fault needs --sinch-emulator",
+     "tip: add --sinch-emulator"),
+    (["--sinch-target", "http://127.0.0.1:9"], "needs credentials: --sinch-project-id, "
+     "--sinch-key-id, --sinch-key-secret is missing", "tip: pass --sinch-project-id, "
+     "--sinch-key-id, --sinch-key-secret or set SINCH_PROJECT_ID"),
+], ids=["fault-without-emulator", "target-without-credentials"])
+def test_a_mistake_is_a_usage_error_whose_tip_names_the_plugins_flags(
+        work: Path, args: list[str], error: str, tip: str) -> None:
+    done = run_pytest(work, *args)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert error in done.stderr and tip in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +149,18 @@ def test_a_target_with_a_fault_fails_the_right_items_with_findings_and_no_secret
     assert not re.search(r"Bearer (?!\*\*\*)[\w.-]{8,}", out)
     allure_files = [p.read_text(errors="replace") for p in (work / "allure").iterdir()]
     assert PLANTED not in out and not any(PLANTED in text for text in allure_files)
+
+
+def test_refused_credentials_fail_each_item_with_the_error_and_a_tip(
+        work: Path, planted_target: EmulatorProcess) -> None:
+    url = planted_target.base_url
+    env = _target_env(url) | {"SINCH_KEY_SECRET": "not-the-secret"}
+    done = run_pytest(work, "--sinch-target", url, "-k", "auth_enforced or inputs", env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "2 failed" in done.stdout
+    assert "error: the token URL" in done.stdout and "refused the key id and secret" in done.stdout
+    assert "tip: check --sinch-key-id/--sinch-key-secret" in done.stdout
+    assert "Traceback" not in done.stdout and "not-the-secret" not in done.stdout
 
 
 def test_alluredir_has_our_labels_categories_and_a_stable_history_id(

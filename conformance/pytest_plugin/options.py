@@ -8,7 +8,9 @@ between the flags and the environment (not yet).
 
 from __future__ import annotations
 
+import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 from conformance.errors import UserError
 
 __all__ = ["MARKERS", "PHASE_MARKERS", "SEED_KEY", "PluginOptions", "add_options",
-           "plugin_options", "session_seed"]
+           "plugin_flags", "plugin_options", "session_seed"]
 
 SEED_KEY = "sinch-conformance/seed"  # in pytest's cache: the last session's seed, for --lf
 
@@ -50,9 +52,11 @@ def add_options(parser: pytest.Parser) -> None:
                          "'sinch-conformance emulator --list-faults' lists them).")
     group.addoption("--sinch-project-id", help="Sinch project id (default: $SINCH_PROJECT_ID).")
     group.addoption("--sinch-key-id", help="Access key id (default: $SINCH_KEY_ID).")
+    group.addoption("--sinch-key-secret",
+                    help="Access key secret (default: $SINCH_KEY_SECRET; prefer the variable, "
+                         "a flag shows in the process list). Never shown.")
     group.addoption("--sinch-auth", choices=("basic", "oauth2"),
-                    help="HTTP Basic or OAuth2 (default: $SINCH_AUTH, else oauth2). The key "
-                         "secret is read from $SINCH_KEY_SECRET only.")
+                    help="HTTP Basic or OAuth2 (default: $SINCH_AUTH, else oauth2).")
     group.addoption("--sinch-token-url", help="OAuth2 token URL (default: $SINCH_TOKEN_URL).")
     group.addoption("--sinch-seed", type=int, metavar="N",
                     help="Seed of the generated data (default: one per session, printed; "
@@ -95,6 +99,16 @@ def _phases(text: str) -> tuple[str, ...]:
                         tip=f"--sinch-phases takes a comma-separated list of "
                             f"{', '.join(_PHASES)}")
     return names
+
+
+_CLI_FLAG = re.compile(r"(?<![\w-])--(target|project-id|key-id|key-secret|auth|token-url|"
+                       r"emulator-fault|max-examples|seed)\b")
+
+
+def plugin_flags(text: str) -> str:
+    """A message of the shared code with the ``run`` command's flags named as this
+    plugin's (``--key-id`` -> ``--sinch-key-id``, ``--emulator-fault`` -> ``--sinch-fault``)."""
+    return _CLI_FLAG.sub(lambda m: "--sinch-" + m.group(1).replace("emulator-", ""), text)
 
 
 def session_seed(config: pytest.Config) -> int:
@@ -147,8 +161,13 @@ def plugin_options(config: pytest.Config, seed: int) -> PluginOptions | None:
     out = config.getoption("sinch_out")
     values = {"project_id": config.getoption("sinch_project_id"),
               "key_id": config.getoption("sinch_key_id"),
+              "key_secret": config.getoption("sinch_key_secret"),
               "auth": config.getoption("sinch_auth"),
               "token_url": config.getoption("sinch_token_url")}
+    if target:  # a wrong URL or missing credentials: a usage error before collection
+        from conformance.suite.target import target_from
+
+        target_from(target, values, os.environ)
     return PluginOptions(
         target=target or None, faults=faults, values=values, seed=seed,
         max_examples=max_examples or 10, phases=_phases(config.getoption("sinch_phases")),

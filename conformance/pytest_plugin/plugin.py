@@ -19,6 +19,7 @@ from conformance.pytest_plugin.options import (
     MARKERS,
     SEED_KEY,
     add_options,
+    plugin_flags,
     plugin_options,
     session_seed,
 )
@@ -38,8 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         options = plugin_options(config, seed)
     except UserError as exc:
-        raise pytest.UsageError(f"{exc.message}\ntip: {exc.tip}" if exc.tip
-                                else exc.message) from None
+        text = f"{exc.message}\ntip: {exc.tip}" if exc.tip else exc.message
+        raise pytest.UsageError(plugin_flags(text)) from None
     config.stash[STATE] = PluginState(config, options, seed)
     cache = getattr(config, "cache", None)
     if options is not None and cache is not None and not hasattr(config, "workerinput"):

@@ -16,7 +16,7 @@ import pytest
 
 from conformance.errors import UserError
 from conformance.pytest_plugin.emulators import EmulatorPool
-from conformance.pytest_plugin.options import PluginOptions
+from conformance.pytest_plugin.options import PluginOptions, plugin_flags
 
 if TYPE_CHECKING:
     from conformance.suite.slices import SuiteSession
@@ -53,8 +53,8 @@ class PluginState:
             try:
                 self._suite = self._start()
             except UserError as exc:
-                self._error = exc
-                raise SuiteUnavailable(exc.message, exc.tip) from None
+                self._error = UserError(plugin_flags(exc.message), tip=plugin_flags(exc.tip))
+                raise SuiteUnavailable(self._error.message, self._error.tip) from None
         return self._suite
 
     def prepare(self, phases: set[str]) -> None:
