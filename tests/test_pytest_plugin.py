@@ -10,8 +10,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -296,3 +298,38 @@ def test_sinch_check_reads_httpx_responses_and_request_response_pairs(
     assert all(f.is_drift for f in findings)
     with pytest.raises(AssertionError, match="unknown"):
         check(listed.request, listed, drift=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sigterm_ends_the_session_and_stops_its_emulators(tmp_path: Path) -> None:
+    (tmp_path / "test_wait.py").write_text(
+        "import pathlib, time\n\n"
+        "def test_wait(sinch_emulator):\n"
+        "    pathlib.Path('emulator.pid').write_text(str(sinch_emulator.pid))\n"
+        "    time.sleep(120)\n")
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                            cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    pid_file = tmp_path / "emulator.pid"
+    try:
+        for _ in range(600):  # at most 60 s for pytest to start the emulator
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.1)
+        emulator = int(pid_file.read_text())
+        assert _alive(emulator)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 2 and "KeyboardInterrupt" in out, out
+    assert not _alive(emulator)

@@ -9,6 +9,8 @@ after the suite, stops the emulators it started and writes Allure's ``categories
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import pytest
 
 from conformance.errors import UserError
@@ -84,16 +86,25 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                          operation_labels(contract, operations))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtestloop(session: pytest.Session) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     """Start what the selected items share before the first one, so its time (and its
-    --timeout) is its own: the emulator, the connection check, tokens and schemas."""
+    --timeout) is its own: the emulator, the connection check, tokens and schemas. While
+    emulators may run, SIGTERM ends the session like Ctrl-C, so they are stopped too."""
     state = session.config.stash.get(STATE, None)
-    if state is None or state.options is None or session.config.option.collectonly:
-        return
+    if state is None or session.config.option.collectonly:
+        return (yield)
     phases = {item.phase for item in session.items if isinstance(item, SinchItem)}
-    if phases:
-        state.prepare(phases)
+    emulators = phases or any("sinch_emulator" in getattr(item, "fixturenames", ())
+                              for item in session.items)
+    if not emulators:
+        return (yield)
+    from conformance.suite.connection import sigterm_as_interrupt
+
+    with sigterm_as_interrupt():
+        if phases:
+            state.prepare(phases)
+        return (yield)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
