@@ -41,10 +41,20 @@ def operation_labels(contract: Contract, operations: list[str]) -> dict[str, lis
     summary = {"operations": {op: {"calls": 1} for op in operations}}
     out: dict[str, list[tuple[str, str]]] = {}
     for result in build_results([], contract=contract, summary=summary).results:
-        story = next((lb["value"] for lb in result["labels"] if lb["name"] == "story"), "")
-        out[story] = [(lb["name"], lb["value"]) for lb in result["labels"]
-                      if lb["name"] in _STATIC]
+        pairs = _pairs(_field(result, "labels"))
+        story = next((value for name, value in pairs if name == "story"), "")
+        out[story] = [(name, value) for name, value in pairs if name in _STATIC]
     return out
+
+
+def _field(record: Any, name: str) -> Any:
+    """A field of a result, attachment or label of ``build_results``: plain dicts now,
+    allure-python-commons models once the reports write through that library."""
+    return record[name] if isinstance(record, dict) else getattr(record, name)
+
+
+def _pairs(labels: list[Any]) -> list[tuple[str, str]]:
+    return [(str(_field(lb, "name")), str(_field(lb, "value"))) for lb in labels]
 
 
 def add_static_labels(item: pytest.Item, labels: list[tuple[str, str]]) -> None:
@@ -75,15 +85,17 @@ def report_to_allure(item: pytest.Item, result: SliceResult, seed: int,
         Severity.NORMAL))
     allure.dynamic.severity(order[worst].value)
     built = build_results(findings, contract=contract)
-    tags = [lb["value"] for res in built.results for lb in res["labels"] if lb["name"] == "tag"]
+    tags = [value for res in built.results for name, value in _pairs(_field(res, "labels"))
+            if name == "tag"]
     if tags:
         allure.dynamic.tag(*dict.fromkeys(tags))
     for res in built.results:
-        for attachment in res["attachments"]:
-            kind = (AttachmentType.JSON if attachment["type"] == "application/json"
+        for attachment in _field(res, "attachments"):
+            kind = (AttachmentType.JSON if _field(attachment, "type") == "application/json"
                     else AttachmentType.TEXT)
-            allure.attach(built.attachments[attachment["source"]],
-                          name=f"{res['name']}: {attachment['name']}", attachment_type=kind)
+            allure.attach(built.attachments[_field(attachment, "source")],
+                          name=f"{_field(res, 'name')}: {_field(attachment, 'name')}",
+                          attachment_type=kind)
 
 
 def write_categories(config: pytest.Config) -> Path | None:
