@@ -214,3 +214,17 @@ def test_proxy_records_and_replay_gives_the_same_findings(python: Path, here: Pa
             for x in f.read_text().splitlines() if x.strip()}
     assert live and replayed == live
     assert "wheel-secret" not in (here / "rec.har").read_text(encoding="utf-8")
+
+
+def test_a_teams_tests_use_the_pytest_plugin_from_the_wheel(python: Path, here: Path) -> None:
+    """The README's worked example (tests/aids/team_test_example.py) in a scratch project,
+    with the suite's items beside it: only the installed wheel's plugin (entry point
+    pytest11) and fixtures."""
+    shutil.copy(ROOT / "tests" / "aids" / "team_test_example.py", here / "test_team.py")
+    done = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "--sinch-emulator", "--sinch-max-examples", "1", "-k",
+                           "test_ or (examples and Contact_CreateContact) or auth_enforced"],
+                          cwd=here, env=_env(), capture_output=True, text=True,
+                          timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert re.search(r"\b9 passed\b", done.stdout), done.stdout[-2000:]

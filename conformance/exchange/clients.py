@@ -1,5 +1,6 @@
-"""Exchanges of the suite's own HTTP clients: ``requests`` responses (the suite's transport,
-probes and cleanup) and Schemathesis' responses and recorder interactions.
+"""Exchanges of HTTP clients: ``requests`` responses (the suite's transport, probes and
+cleanup), Schemathesis' responses and recorder interactions, and a team's own ``requests``
+or ``httpx`` responses (the pytest plugin's ``sinch_check``).
 
 Their bodies are already decoded by the client; response header names are lower-cased,
 as the suite has always shown them.
@@ -13,7 +14,7 @@ from typing import Any
 
 from conformance.exchange.model import Exchange, Headers
 
-__all__ = ["from_interaction", "from_requests", "from_schemathesis"]
+__all__ = ["from_client", "from_interaction", "from_requests", "from_schemathesis"]
 
 
 def _bytes(body: Any) -> bytes:
@@ -63,3 +64,21 @@ def from_interaction(interaction: Any, origin: str) -> Exchange | None:
         return None
     req = interaction.request
     return _answered(str(req.method), str(req.uri), req, interaction.response, origin)
+
+
+def from_client(response: Any, origin: str, request: Any = None) -> Exchange:
+    """A ``requests`` or ``httpx`` response with the request it answered, or with
+    ``request`` (a ``requests.PreparedRequest`` or an ``httpx.Request``) instead."""
+    req = request if request is not None else response.request
+    body = req.body if hasattr(req, "body") else getattr(req, "content", b"")
+    reason = getattr(response, "reason", None) or getattr(response, "reason_phrase", "")
+    try:
+        seconds = _seconds(response.elapsed)
+    except RuntimeError:  # httpx knows it only once the response is closed
+        seconds = 0.0
+    return Exchange(method=str(req.method).upper(), url=str(req.url),
+                    request_headers=_pairs(req.headers.items()), request_body=_bytes(body),
+                    status=int(response.status_code), reason=str(reason or ""),
+                    response_headers=_pairs(response.headers.items(), lower=True),
+                    response_body=response.content or b"", started=time.time() - seconds,
+                    duration_ms=seconds * 1000.0, origin=origin)

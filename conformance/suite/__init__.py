@@ -14,7 +14,8 @@ One job per module:
 * :mod:`.cleanup`: every created resource, deleted at the end;
 * :mod:`.summary`, :mod:`.progress`: the per-operation table, the live display;
 * :mod:`.emulator_runner`: the bundled emulator as a subprocess;
-* :mod:`.runner`: one run, start to end.
+* :mod:`.runner`: one run, start to end;
+* :mod:`.slices`: the same run slice by slice (the pytest plugin's items).
 
 It imports the contract and the findings, never the reports or the CLI.
 """

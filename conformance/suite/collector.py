@@ -9,7 +9,7 @@ them per operation, runs the exchange checks and maps Schemathesis' check failur
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,13 +37,18 @@ class FindingSink:
         self.on_new = on_new
         self.findings: list[Finding] = []
         self.occurrences: dict[str, int] = {}
+        self.on_seen: Callable[[Finding], None] | None = None  # every add, new or repeated
+        self.scope: Container[str] | None = None  # when set, only these count as known (a slice)
         self._lock = threading.Lock()
 
     def known(self, fingerprint: str) -> bool:
-        return fingerprint in self.occurrences
+        """Reported already (a check then skips its evidence)."""
+        return fingerprint in (self.occurrences if self.scope is None else self.scope)
 
     def add(self, finding: Finding) -> bool:
         """Record a finding; True when its fingerprint is new."""
+        if self.on_seen is not None:
+            self.on_seen(finding)
         with self._lock:
             count = self.occurrences.get(finding.fingerprint, 0)
             self.occurrences[finding.fingerprint] = count + 1
