@@ -235,7 +235,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: int) -> None:
-    from conformance.suite.summary import render_table
+    from conformance.suite.summary import SUCCESS_GOAL, render_table
 
     summary = result.summary
     print(render_table(summary))
@@ -250,6 +250,11 @@ def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: in
                if not s.exercised and summary.skipped.get(op) != READ_ONLY]
     if missing:
         print(f"WARNING: {len(missing)} operation(s) not exercised: {', '.join(missing)}")
+    few = [s for s in summary.few_successes() if s.exercised]
+    if few:
+        print(f"WARNING: {len(few)} operation(s) with fewer than {SUCCESS_GOAL} distinct "
+              "successful (2xx) exchanges, so the checks of their successful answers saw "
+              f"little: {', '.join(f'{s.operation_id} ({s.successes})' for s in few)}")
     where = result.findings_file or "(no findings)"
     print(f"findings: {len(summary.violations)} violation(s), {len(summary.drift)} drift "
           f"-> {where}")

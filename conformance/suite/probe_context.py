@@ -4,6 +4,7 @@ bodies (the tests check them against the contract)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +72,8 @@ class ProbeContext:
     checks: CheckContext
     readonly: bool
     notes: list[str] = field(default_factory=list)
+    # distinct successes of an operation so far (summary.success_key); None: not counted
+    successes: Callable[[str], int] | None = None
 
     def call(self, method: str, path: str, *, body: Any = None,
              query: dict[str, Any] | None = None, auth: str | None = None

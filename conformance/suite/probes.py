@@ -24,6 +24,7 @@ from conformance.findings import Kind
 from conformance.registry import Registry
 from conformance.suite.probe_context import P, ProbeContext, bodies
 from conformance.suite.target import basic_header
+from conformance.suite.topup import top_up
 
 __all__ = ["PROBES", "Probe", "ProbeContext", "bodies"]
 
@@ -286,4 +287,6 @@ _register(pagination, False, "walk pages: no repeats, no gaps, max 20",
 _register(inputs, True, "non-ASCII valid body; wrong-type body",
           {Kind.POSITIVE_DATA_REJECTED, Kind.NEGATIVE_DATA_ACCEPTED})
 _register(expired_token, False, "an expired bearer token is refused", {Kind.AUTH_IGNORED})
+_register(top_up, True, "valid, varied requests for operations under 10 distinct successes",
+          ())
 

@@ -180,7 +180,8 @@ class _Run:
 
     def probes(self) -> None:
         ctx = ProbeContext(self.options.target, self.transport, self.tokens, self.sink,
-                           self.checks, self.options.readonly)
+                           self.checks, self.options.readonly,
+                           successes=lambda op: self.stats[op].successes)
         self.emit(events.PhaseStarted("probes"))
         started = time.monotonic()
         for entry in PROBES.running_in("suite"):
