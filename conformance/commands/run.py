@@ -240,7 +240,8 @@ def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: in
     summary = result.summary
     print(render_table(summary))
     for note in summary.notes:
-        if note.startswith(("overlay", "Conversation_", "Schemathesis positive")):
+        if note.startswith(("overlay", "Conversation_", "Schemathesis positive",
+                            "success top-up")):
             print(f"note: {note}")
     for problem in summary.problems[:20]:
         print(f"problem: {problem}")
