@@ -182,7 +182,7 @@ def run_st(fault: str, args: argparse.Namespace, spec: Path, labels: dict[str, s
                *auth, "--checks", "all", "--max-examples", str(args.max_examples),
                "--seed", str(args.seed), "--phases", args.phases, "--workers", "1",
                "--report", "ndjson", "--report-ndjson-path", str(events)]
-        code = _call(cmd, out)
+        code = _call(cmd, out, cwd=out)  # st keeps a .schemathesis/ cache in its cwd
     outcome = Outcome("st run", fault, code, round(time.monotonic() - started, 1))
     if not events.exists():
         outcome.error = f"no NDJSON report (exit {code}; see {out / 'console.txt'})"
@@ -239,9 +239,9 @@ def _fresh_dir(name: str) -> Path:
     return out
 
 
-def _call(cmd: list[str], out: Path) -> int:
+def _call(cmd: list[str], out: Path, cwd: Path = ROOT) -> int:
     with (out / "console.txt").open("w") as console:
-        return subprocess.run(cmd, cwd=ROOT, stdout=console, stderr=subprocess.STDOUT,
+        return subprocess.run(cmd, cwd=cwd, stdout=console, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, timeout=TIMEOUT_S).returncode
 
 
