@@ -217,12 +217,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: int) -> None:
-    from conformance.suite.summary import render_table, untested_lines
+    from conformance.suite.summary import SUCCESS_GOAL
+    from conformance.suite.summary_text import render_table, untested_lines
 
     summary = result.summary
     print(render_table(summary))
     for note in summary.notes:
-        if note.startswith(("overlay", "Conversation_", "Schemathesis positive")):
+        if note.startswith(("overlay", "Conversation_", "Schemathesis positive",
+                            "success top-up")):
             print(f"note: {note}")
     for problem in summary.problems[:20]:
         print(f"problem: {problem}")
@@ -230,6 +232,11 @@ def _print_summary(result: Any, options: Any, args: argparse.Namespace, seed: in
         print(f"ERROR: {error.line()}")
     for line in untested_lines(summary):
         print(line)
+    few = [s for s in summary.few_successes() if s.exercised]
+    if few:
+        print(f"WARNING: {len(few)} operation(s) with fewer than {SUCCESS_GOAL} distinct "
+              "successful (2xx) exchanges, so the checks of their successful answers saw "
+              f"little: {', '.join(f'{s.operation_id} ({s.successes})' for s in few)}")
     where = result.findings_file or "(no findings)"
     print(f"findings: {len(summary.violations)} violation(s), {len(summary.drift)} drift "
           f"-> {where}")

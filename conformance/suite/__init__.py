@@ -22,7 +22,8 @@ It imports the contract and the findings, never the reports or the CLI.
 
 from conformance.suite.options import ALL_PHASES, SuiteOptions
 from conformance.suite.runner import RunResult, check_connection, run_suite
-from conformance.suite.summary import RunSummary, render_table
+from conformance.suite.summary import RunSummary
+from conformance.suite.summary_text import render_table
 from conformance.suite.target import Credentials, Target, target_from
 
 __all__ = ["ALL_PHASES", "Credentials", "RunResult", "RunSummary", "SuiteOptions", "Target",

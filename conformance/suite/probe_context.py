@@ -84,6 +84,8 @@ class ProbeContext:
     notes: list[str] = field(default_factory=list)
     selected: frozenset[str] | None = None  # the operations a finding may be about
     window: float = 10.0  # seconds a read may lag a write (an eventually consistent API)
+    # distinct successes of an operation so far (summary.success_key); None: not counted
+    successes: Callable[[str], int] | None = None
     # the second project's key (target.second), its secrets redacted with ours
     second: TokenSource | None = field(default=None, init=False)
 
@@ -98,7 +100,6 @@ class ProbeContext:
             return None
         op = self.checks.contract.operation_for(method, url, self.checks.base_path)
         return self.operations.get(op.operation_id) if op else None
-
 
     def settle(self, read: Callable[[], tuple[bool, T]]) -> Settled[T]:
         """Read until ``read`` agrees with what was written, within :attr:`window` (see

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import conformance.suite.prose  # noqa: F401  (registers the prose probes in PROBES)
+import conformance.suite.probes_last  # noqa: F401  (registers the prose probes, then top_up)
 from conformance.contract import Contract
 from conformance.errors import UserError
 from conformance.exchange.checks import CheckContext
@@ -157,7 +157,8 @@ class _Run:
         ctx = ProbeContext(self.options.target, self.transport, self.tokens, self.sink,
                            self.checks, self.options.readonly, self.options.operations,
                            selected=self.selected if filtered else None,
-                           window=self.options.consistency_window)
+                           window=self.options.consistency_window,
+                           successes=lambda op: self.stats[op].successes)
         entries = []
         for entry in PROBES.running_in("suite"):
             if entry.obj.mutating and self.options.readonly:

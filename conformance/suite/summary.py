@@ -9,12 +9,15 @@ report`` rebuilds the same Allure results and JUnit XML that ``run`` wrote.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
@@ -22,17 +25,48 @@ from conformance.contract import Contract
 from conformance.exchange.evidence import evidence_for
 from conformance.exchange.model import Exchange
 from conformance.findings import Finding
-from conformance.operation_settings import SKIPPED_BY_CONFIG
 from conformance.spec_loader import SPEC_DIR
 from conformance.suite.checks import DISABLED_CHECKS
 from conformance.suite.run_errors import RunError
 
-__all__ = ["READ_ONLY", "OperationStats", "RunSummary", "render_table", "run_notes", "sample_of",
-           "untested_lines"]
+__all__ = ["PHASES", "READ_ONLY", "SUCCESS_GOAL", "OperationStats", "RunSummary", "run_notes",
+           "sample_of", "success_key"]
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful", "probe", "cleanup")
 READ_ONLY = "read-only run"  # why a read-only run skipped an operation
 OVERLAY_DIR = SPEC_DIR / "overlays"
+# Distinct successful (2xx) inputs an operation should get in a default run: a check of
+# successful answers (body schema, headers, stateful checks) sees nothing without them.
+SUCCESS_GOAL = 10
+# Deleting what the run made is not a test input: cleanup's 2xx answers are not counted.
+_NOT_INPUTS = frozenset({"cleanup"})
+
+
+# What the server generates in an answer, masked so that a repeated request is one input
+# however new the id it got back: Sinch ids (ULIDs) and RFC 3339 timestamps.
+_GENERATED = re.compile(rb"\b[0-7][0-9A-HJKMNP-TV-Z]{25}\b|"
+                        rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?")
+
+
+def success_key(ex: Exchange) -> str:
+    """What makes two successful exchanges distinct: the request (method, URL path, query
+    parameters in any order, body as JSON in any key order and spacing, otherwise its
+    bytes), or else the answer's body once the ids and timestamps the server generated
+    are masked. Headers (credentials, fault switches) are no part of it; ids in the request
+    are: a request naming another resource is another input. So ten creates with one body
+    count once, ten reads of ten resources ten times, and a list that takes no parameter
+    once per different list it answered. A digest, to keep it small."""
+    parts = urlsplit(ex.url)
+    query = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    body: Any = ex.request_body
+    try:
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+    except ValueError:  # not JSON (or empty): its bytes
+        body = body.hex()
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(json.dumps([ex.method.upper(), parts.path, query, body, ex.status]).encode())
+    digest.update(_GENERATED.sub(b"*", ex.response_body))
+    return digest.hexdigest()
 
 
 @dataclass
@@ -46,12 +80,15 @@ class OperationStats:
     by_origin: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
     sample: Exchange | None = None  # a 2xx exchange when there was one
+    success_inputs: set[str] = field(default_factory=set)  # success_key of 2xx answers
 
     def add(self, ex: Exchange) -> None:
         status = ex.status or 0  # the suite counts answered exchanges only
         self.calls += 1
         self.by_origin[ex.origin] += 1
         self.statuses[f"{status // 100}xx"] += 1
+        if 200 <= status < 300 and ex.origin not in _NOT_INPUTS:
+            self.success_inputs.add(success_key(ex))
         if self.sample is None or (200 <= status < 300 and not
                                    200 <= (self.sample.status or 0) < 300):
             self.sample = ex
@@ -59,6 +96,11 @@ class OperationStats:
     @property
     def exercised(self) -> bool:
         return self.calls > 0
+
+    @property
+    def successes(self) -> int:
+        """Distinct 2xx exchanges (:func:`success_key`), cleanup's left out."""
+        return len(self.success_inputs)
 
 
 def sample_of(ex: Exchange, secrets: Sequence[str]) -> dict[str, Any]:
@@ -124,6 +166,23 @@ class RunSummary:
     def exercised(self) -> int:
         return sum(1 for s in self.operations.values() if s.exercised)
 
+    def expected_to_succeed(self) -> list[OperationStats]:
+        """The operations a run of this kind can make succeed (a read-only run: GETs)."""
+        return [s for s in self.operations.values()
+                if not self.readonly or s.method.upper() == "GET"]
+
+    def min_successes(self) -> dict[str, Any]:
+        """The operation with the fewest distinct successes, and how many."""
+        stats = min(self.expected_to_succeed(), key=lambda s: (s.successes, s.operation_id),
+                    default=None)
+        return ({"operation": stats.operation_id, "count": stats.successes} if stats
+                else {"operation": None, "count": 0})
+
+    def few_successes(self, goal: int = SUCCESS_GOAL) -> list[OperationStats]:
+        """Operations under ``goal`` distinct successes, fewest first."""
+        return sorted((s for s in self.expected_to_succeed() if s.successes < goal),
+                      key=lambda s: (s.successes, s.operation_id))
+
     def findings_of(self, operation_id: str) -> list[Finding]:
         return [f for f in self.findings if f.operation_id == operation_id]
 
@@ -138,7 +197,7 @@ class RunSummary:
             ops[op_id] = {
                 "calls": s.calls, "sequences": s.sequences, "method": s.method,
                 "path": s.path, "tag": s.tag, "by_phase": dict(s.by_origin),
-                "statuses": dict(s.statuses),
+                "statuses": dict(s.statuses), "successes": s.successes,
                 "violations": sum(1 for f in found if not f.is_drift),
                 "drift": sum(1 for f in found if f.is_drift),
                 "errors": len(self.errors_of(op_id)),
@@ -147,6 +206,7 @@ class RunSummary:
             }
         return {
             "operations": ops,
+            "min_successes": self.min_successes(),
             "run": {"target": self.target, "run_id": self.run_id, "seed": self.seed,
                     "started_at": self.started_at, "finished_at": self.finished_at,
                     "wall_time_s": round(self.wall_time, 2), "stop_reason": self.stop_reason,
@@ -200,62 +260,3 @@ def run_notes(contract: Contract, extra: Iterable[str] = ()) -> list[str]:
                  "violation (rules the schema cannot state); the lifecycle probe's curated "
                  "valid bodies must be accepted")
     return notes + list(extra)
-
-
-def render_table(summary: RunSummary) -> str:
-    """The per-operation table and a closing line, as printed after a run."""
-    header = (f"{'operation':<36} {'calls':>6} {'2xx':>5} {'seqs':>5} {'viol':>5} "
-              f"{'drift':>5}  phases")
-    lines = [header, "-" * len(header)]
-    for op_id, s in sorted(summary.operations.items(), key=lambda kv: (kv[1].tag, kv[0])):
-        found = summary.findings_of(op_id)
-        viol = sum(1 for f in found if not f.is_drift)
-        drift = len(found) - viol
-        phases = " ".join(f"{p[:2]}{s.by_origin[p]}" for p in PHASES if s.by_origin[p])
-        why = summary.skipped.get(op_id, "?")
-        mark = ("  SKIPPED BY CONFIG" if why.startswith(SKIPPED_BY_CONFIG) else
-                "" if s.exercised else f"  NOT EXERCISED ({why})")
-        failed = summary.errors_of(op_id)
-        if failed:
-            mark += f"  ERROR ({', '.join(dict.fromkeys(e.what for e in failed))})"
-        lines.append(f"{op_id:<36} {s.calls:>6} {s.statuses['2xx']:>5} {s.sequences:>5} "
-                     f"{viol:>5} {drift:>5}  {phases}{mark}")
-    total = len(summary.operations)
-    lines.append("-" * len(header))
-    lines.append(f"{summary.exercised}/{total} operations exercised, {summary.calls} calls, "
-                 f"{summary.stateful_sequences} stateful sequences, "
-                 f"{len(summary.violations)} violation(s), {len(summary.drift)} drift, "
-                 f"{summary.wall_time:.1f} s")
-    shard = summary.shard
-    if shard:
-        parts = [f"the unit phases of {len(shard['operations'])} operation(s)"]
-        parts += ["the stateful phase"] if shard["stateful"] else []
-        parts += [f"probes {', '.join(shard['probes'])}"] if shard["probes"] else []
-        lines.append(f"shard {shard['shard']}: {', '.join(parts)}; other shards do the rest")
-    if summary.not_selected:
-        lines.append(f"{len(summary.not_selected)} operation(s) not selected by the filters "
-                     f"(not tested): {', '.join(summary.not_selected)}")
-    if summary.errors:
-        lines.append(f"RUN FAILED: {len(summary.errors)} internal error(s), so these counts "
-                     "and verdicts are incomplete (listed below)")
-    t = summary.transport
-    if any(t.values()):
-        lines.append(f"transport: {t.get('retries', 0):g} request(s) retried after 429/5xx "
-                     f"({t.get('waited_s', 0):.1f} s waited), {t.get('unreachable', 0):g} "
-                     f"could not connect, {t.get('timed_out', 0):g} timed out")
-    return "\n".join(lines)
-
-
-def untested_lines(summary: RunSummary) -> list[str]:
-    """A WARNING naming the operations not exercised (but those a read-only run or the
-    configuration skipped on purpose), and a line naming those the configuration skipped."""
-    lines = []
-    missing = [op for op, s in summary.operations.items() if not s.exercised and not
-               summary.skipped.get(op, "").startswith((READ_ONLY, SKIPPED_BY_CONFIG))]
-    if missing:
-        lines.append(f"WARNING: {len(missing)} operation(s) not exercised: {', '.join(missing)}")
-    skipped = [op for op, why in summary.skipped.items() if why.startswith(SKIPPED_BY_CONFIG)]
-    if skipped:
-        lines.append(f"{len(skipped)} operation(s) skipped by config: "
-                     f"{', '.join(sorted(skipped))}")
-    return lines
