@@ -81,6 +81,29 @@ def test_the_flags_collect_one_item_per_operation_and_phase(work: Path) -> None:
     assert nodes.index("test_own.py::test_own") == 0  # the team's first, then ours
 
 
+def test_the_config_file_sets_credentials_phases_probes_and_operations(work: Path) -> None:
+    (work / "pyproject.toml").write_text(
+        "[tool.sinch-conformance]\n"
+        'project-id-env = "TEAM_PROJECT"\nkey-id-env = "TEAM_KEY"\n'
+        'key-secret-env = "TEAM_SECRET"\nphases = ["examples", "fuzzing"]\n'
+        'probes = false\ninclude-tag = ["App"]\n'
+        "[tool.sinch-conformance.operations.App_DeleteApp]\nskip = true\n")
+    env = _env() | {"TEAM_PROJECT": "p1", "TEAM_KEY": "k1", "TEAM_SECRET": PLANTED}
+    done = run_pytest(work, "--sinch-target", "http://127.0.0.1:9", "--co", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr  # credentials from the file's names
+    nodes = {line for line in done.stdout.splitlines() if line.startswith("sinch-conformance")}
+    apps = {op for op in Contract.default().operations if op.startswith("App_")}
+    assert nodes == {f"sinch-conformance::{phase}::{op}" for phase in ("examples", "fuzzing")
+                     for op in apps - {"App_DeleteApp"}}
+    flag = run_pytest(work, "--sinch-target", "http://127.0.0.1:9", "--co", "--sinch-phases",
+                      "coverage", env=env)
+    assert {line.split("::")[1] for line in flag.stdout.splitlines()
+            if line.startswith("sinch-conformance")} == {"coverage"}  # the flag wins
+    missing = run_pytest(work, "--sinch-target", "http://127.0.0.1:9", "--co")
+    assert missing.returncode == 4 and "needs credentials" in missing.stderr  # no variables
+    assert PLANTED not in done.stdout + done.stderr + flag.stdout + missing.stderr
+
+
 @pytest.mark.parametrize(("args", "error", "tip"), [
     (["--sinch-fault", "wrong-type"], "--sinch-fault needs --sinch-emulator",
      "tip: add --sinch-emulator"),

@@ -1,9 +1,10 @@
 """The plugin's command-line options (``--sinch-*``), its markers, and what they ask for.
 
-Credentials come from the same ``SINCH_*`` variables ``sinch-conformance run`` reads
-(:func:`conformance.suite.target.target_from`); the flags here only override them. The
-config file's ``[tool.sinch-conformance]`` section would be read in :func:`plugin_options`,
-between the flags and the environment (not yet).
+Every setting takes the first value it finds, as ``sinch-conformance run``'s do: a
+``--sinch-*`` flag, then the ``SINCH_*`` variables ``run`` reads, then the configuration
+file (``[tool.sinch-conformance]`` in ``pyproject.toml`` or ``sinch-conformance.toml``,
+found from pytest's rootdir: credentials, budget, phases, probes, read-only, rate limit,
+operation filters and per-operation overrides), then the default.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from __future__ import annotations
 import os
 import random
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conformance.errors import UserError
+from conformance.operation_settings import OperationOverride
+from conformance.selection import OperationFilter
+from conformance.settings import Settings, load_settings
 
 __all__ = ["MARKERS", "PHASE_MARKERS", "SEED_KEY", "PluginOptions", "add_options",
            "plugin_flags", "plugin_options", "session_seed"]
@@ -63,8 +69,9 @@ def add_options(parser: pytest.Parser) -> None:
                          "every xdist worker uses it).")
     group.addoption("--sinch-max-examples", type=int, default=None, metavar="N",
                     help="Examples per operation and phase (default: 10).")
-    group.addoption("--sinch-phases", default=",".join(_PHASES), metavar="LIST",
-                    help="Comma-separated phases to collect (default: all four).")
+    group.addoption("--sinch-phases", default=None, metavar="LIST",
+                    help="Comma-separated phases to collect (default: the config file's "
+                         "phases, else all four).")
     group.addoption("--sinch-no-probes", action="store_true", help="Collect no probe items.")
     group.addoption("--sinch-readonly", action="store_true",
                     help="Send no mutating request (mutating items are skipped).")
@@ -89,6 +96,9 @@ class PluginOptions:
     readonly: bool
     fail_on: str
     out: Path | None
+    rate_limit: float | None = None  # requests per second for a target (None: no limit)
+    selection: OperationFilter = OperationFilter()  # the config file's operation filters
+    operations: Mapping[str, OperationOverride] = field(default_factory=dict)
 
 
 def _phases(text: str) -> tuple[str, ...]:
@@ -154,24 +164,43 @@ def plugin_options(config: pytest.Config, seed: int) -> PluginOptions | None:
             raise UserError(f"unknown emulator fault(s): {', '.join(unknown)}",
                             tip="run 'sinch-conformance emulator --list-faults' for the names "
                                 "to pass with --sinch-fault")
-    max_examples = config.getoption("sinch_max_examples")
+    settings = load_settings(Path(str(config.rootpath)))
+    max_examples = _first(config.getoption("sinch_max_examples"), settings["max-examples"])
     if max_examples is not None and max_examples < 1:
         raise UserError("--sinch-max-examples must be at least 1",
                         tip="pass e.g. --sinch-max-examples 10")
     out = config.getoption("sinch_out")
-    values = {"project_id": config.getoption("sinch_project_id"),
-              "key_id": config.getoption("sinch_key_id"),
-              "key_secret": config.getoption("sinch_key_secret"),
-              "auth": config.getoption("sinch_auth"),
-              "token_url": config.getoption("sinch_token_url")}
+    values = {name: _first(config.getoption(f"sinch_{name}"), settings[name.replace("_", "-")])
+              for name in ("project_id", "key_id", "key_secret", "auth", "token_url")}
     if target:  # a wrong URL or missing credentials: a usage error before collection
         from conformance.suite.target import target_from
 
         target_from(target, values, os.environ)
+    phases = _first(config.getoption("sinch_phases"), settings["phases"])
     return PluginOptions(
         target=target or None, faults=faults, values=values, seed=seed,
-        max_examples=max_examples or 10, phases=_phases(config.getoption("sinch_phases")),
-        probes=not config.getoption("sinch_no_probes"),
-        readonly=bool(config.getoption("sinch_readonly")),
-        fail_on=config.getoption("sinch_fail_on"), out=Path(out) if out else None)
+        max_examples=int(max_examples or 10),
+        phases=_phases(phases if isinstance(phases, str) else ",".join(phases)),
+        probes=not config.getoption("sinch_no_probes") and bool(settings["probes"]),
+        readonly=bool(config.getoption("sinch_readonly") or settings["readonly"]),
+        fail_on=config.getoption("sinch_fail_on"), out=Path(out) if out else None,
+        rate_limit=_rate(settings), selection=_selection(settings),
+        operations=settings.operations)
+
+
+def _first(flag: Any, setting: Any) -> Any:
+    """The flag's value when given, else the setting's (variable, file or default)."""
+    return flag if flag is not None else setting
+
+
+def _rate(settings: Settings) -> float | None:
+    from conformance.suite.options import DEFAULT_RATE_LIMIT
+
+    rate = settings["rate-limit"]
+    return DEFAULT_RATE_LIMIT if rate is None else (float(rate) or None)
+
+
+def _selection(settings: Settings) -> OperationFilter:
+    return OperationFilter(*(tuple(settings[key] or ()) for key in (
+        "include-operation-id", "include-tag", "exclude-operation-id", "exclude-tag")))
 

@@ -79,9 +79,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     from conformance.suite.probes import PROBES
 
     contract = Contract.default()
-    operations = list(contract.operations)
-    probes = [entry.name for entry in PROBES.running_in("suite")]
     options = state.options
+    # the config file's operation filters and skips: their items are not collected at all
+    chosen = set(options.selection.selected({op_id: op.tags for op_id, op
+                                             in contract.operations.items()}))
+    operations = [op for op in contract.operations if op in chosen
+                  and not (op in options.operations and options.operations[op].skip)]
+    probes = [entry.name for entry in PROBES.running_in("suite")]
     items += build_items(session, operations, probes, options.phases, options.probes,
                          operation_labels(contract, operations))
 

@@ -67,7 +67,7 @@ class PluginState:
         suite.prepare(phases)
 
     def _start(self) -> SuiteSession:
-        from conformance.suite.options import DEFAULT_RATE_LIMIT, SuiteOptions
+        from conformance.suite.options import SuiteOptions
         from conformance.suite.slices import SuiteSession
         from conformance.suite.target import target_from
 
@@ -75,7 +75,7 @@ class PluginState:
         assert options is not None
         if options.target:
             target = target_from(options.target, options.values, os.environ)
-            rate: float | None = DEFAULT_RATE_LIMIT
+            rate: float | None = options.rate_limit
         else:
             target = self.pool.target(options.faults)
             rate = None
@@ -87,8 +87,8 @@ class PluginState:
         suite = SuiteSession(SuiteOptions(
             target=target, out=out, seed=self.seed, rate_limit=rate,
             max_examples=options.max_examples, readonly=options.readonly,
-            phases=options.phases, probes=options.probes,
-            run_id=f"pytest-{self.seed}-{self.worker}"))
+            phases=options.phases, probes=options.probes, selection=options.selection,
+            operations=options.operations, run_id=f"pytest-{self.seed}-{self.worker}"))
         try:
             suite.start()
         except BaseException:
