@@ -67,9 +67,10 @@ UNDOCUMENTED_CREDENTIALS: dict[str, Any] = {
 # for these calls are the drift or violation behind it.
 DROPPED_CREDENTIALS = ("the spec documents no instagram_credentials, "
                        "kakaotalkchat_credentials, applebc_credentials or "
-                       "line_enterprise_credentials: the emulator drops them like any "
-                       "undocumented field, and the SDK cannot parse an app whose "
-                       "credential has no token")
+                       "line_enterprise_credentials, and its prose says a LINE credential "
+                       "must include line_credentials ('you must include this object', "
+                       "overlay prose-limits.yaml): the SDK sends LINE_JAPAN's as "
+                       "line_enterprise_credentials, so the emulator answers 400")
 NOT_IN_SPEC = "the spec has no such operation: the emulator answers 404/405"
 PYTHON_BOOL = ("the SDK writes a Python bool into the query as 'True'/'False'; the spec's "
                "boolean is true/false, so the emulator answers 400")
@@ -185,7 +186,8 @@ def drive_apps(sdk: Any, run: Recorder) -> dict[str, Any]:
         fails=DROPPED_CREDENTIALS)
     run("apps.create(undocumented credentials, raw_response)", "App_CreateApp",
         lambda: apps.create(channel_credentials=UNDOCUMENTED_CREDENTIALS,
-                            display_name="SDK e2e app 4", raw_response=True))
+                            display_name="SDK e2e app 4", raw_response=True),
+        fails=DROPPED_CREDENTIALS)
     listed = run("apps.list(raw_response)", "App_ListApps",
                  lambda: apps.list(raw_response=True).content()) or []
     extra = [a.id for a in listed if a.display_name in ("SDK e2e app 3", "SDK e2e app 4")]
@@ -197,7 +199,7 @@ def drive_apps(sdk: Any, run: Recorder) -> dict[str, Any]:
                      "conversation_metadata_report_view"]))
     run("apps.update(no mask)", "App_UpdateApp", lambda: apps.update(
         app_id=app_id, display_name="SDK e2e app", processing_mode="CONVERSATION",
-        retention_policy={"retention_type": "PERSIST_RETENTION_POLICY", "ttl_days": 0}))
+        retention_policy={"retention_type": "PERSIST_RETENTION_POLICY", "ttl_days": 365}))
     return {"app": app_id, "dispatch_app": getattr(dispatch, "id", None) or "missing-app",
             "extra_apps": extra}
 

@@ -128,7 +128,7 @@ def _traffic(out: Outputs, proxy: str) -> None:
                {"channel": "MESSENGER", "static_bearer": {"claimed_identity": "page",
                                                            "token": SECRET},
                 "callback_secret": SECRET},
-               {"channel": "TELEGRAM", "static_token": {"token": SECRET},
+               {"channel": "VIBER", "static_token": {"token": SECRET},
                 "callback_secret": SECRET}]}
     created = session.post(apps, json=app, headers=basic, timeout=10)
     assert created.status_code == 200, created.text

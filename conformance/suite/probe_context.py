@@ -86,6 +86,8 @@ class ProbeContext:
     window: float = 10.0  # seconds a read may lag a write (an eventually consistent API)
     # distinct successes of an operation so far (summary.success_key); None: not counted
     successes: Callable[[str], int] | None = None
+    # called after each successful write of a probe (a read barrier: prose/barrier.py)
+    after_write: Callable[[ProbeContext], None] | None = None
     # the second project's key (target.second), its secrets redacted with ours
     second: TokenSource | None = field(default=None, init=False)
 
@@ -120,8 +122,16 @@ class ProbeContext:
         headers = {"Authorization": auth if auth is not None else self.tokens.header()}
         if auth == "":
             headers = {}
-        return self.transport.request(method, url, headers=headers, json=body,
+        resp = self.transport.request(method, url, headers=headers, json=body,
                                       origin="probe", key=key or f"probe {method} {path}")
+        hook = self.after_write
+        if hook is not None and method != "GET" and 200 <= resp.status_code < 300:
+            self.after_write = None  # the hook's own writes call no hook
+            try:
+                hook(self)
+            finally:
+                self.after_write = hook
+        return resp
 
     def report(self, kind: Kind, resp: requests.Response, message: str,
                location: str, op: Operation | None = None, *,

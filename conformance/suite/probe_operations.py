@@ -57,15 +57,15 @@ PROBE_OPERATIONS: dict[str, frozenset[str]] = {
         "Conversation_UpdateConversation", "Messages_DeleteMessage", "Messages_GetMessage",
         "Webhooks_DeleteWebhook", "Webhooks_GetWebhook", "Webhooks_ListWebhooks",
         "Webhooks_UpdateWebhook"}),
-    # conformance/suite/prose/
+    # conformance/suite/prose/ (the mutating ones create and read marker contacts too)
     "prose_conversations": frozenset({
         "App_CreateApp", "App_DeleteApp", "Contact_CreateContact",
-        "Contact_DeleteContact", "Conversation_CreateConversation",
-        "Conversation_DeleteConversation", "Conversation_GetConversation",
-        "Conversation_InjectMessage", "Conversation_ListConversations",
-        "Conversation_StopActiveConversation", "Conversation_UpdateConversation",
-        "Messages_DeleteMessage", "Messages_GetMessage", "Messages_ListMessages",
-        "Messages_SendMessage"}),
+        "Contact_DeleteContact", "Contact_GetContact",
+        "Conversation_CreateConversation", "Conversation_DeleteConversation",
+        "Conversation_GetConversation", "Conversation_InjectMessage",
+        "Conversation_ListConversations", "Conversation_StopActiveConversation",
+        "Conversation_UpdateConversation", "Messages_DeleteMessage",
+        "Messages_GetMessage", "Messages_ListMessages", "Messages_SendMessage"}),
     "prose_contacts": frozenset({
         "App_CreateApp", "App_DeleteApp", "Contact_CreateContact",
         "Contact_DeleteContact", "Contact_GetContact", "Contact_ListContacts",
@@ -74,16 +74,17 @@ PROBE_OPERATIONS: dict[str, frozenset[str]] = {
         "Messages_SendMessage"}),
     "prose_apps": frozenset({
         "App_CreateApp", "App_DeleteApp", "Capability_QueryCapability",
-        "Contact_CreateContact", "Contact_DeleteContact", "Messages_GetMessage",
-        "Messages_SendMessage", "OptIn_RegisterOptIn", "OptIn_RegisterOptOut",
-        "Transcoding_TranscodeMessage", "Webhooks_CreateWebhook",
-        "Webhooks_DeleteWebhook"}),
+        "Contact_CreateContact", "Contact_DeleteContact", "Contact_GetContact",
+        "Messages_GetMessage", "Messages_SendMessage", "OptIn_RegisterOptIn",
+        "OptIn_RegisterOptOut", "Transcoding_TranscodeMessage",
+        "Webhooks_CreateWebhook", "Webhooks_DeleteWebhook"}),
     "prose_inputs": frozenset({
         "App_CreateApp", "App_DeleteApp", "App_UpdateApp", "Capability_QueryCapability",
-        "Contact_CreateContact", "Contact_DeleteContact", "Contact_UpdateContact",
-        "Conversation_CreateConversation", "Conversation_InjectMessage",
-        "Conversation_UpdateConversation", "Events_SendEvent", "Messages_SendMessage",
-        "OptIn_RegisterOptIn", "OptIn_RegisterOptOut", "Transcoding_TranscodeMessage",
+        "Contact_CreateContact", "Contact_DeleteContact", "Contact_GetContact",
+        "Contact_UpdateContact", "Conversation_CreateConversation",
+        "Conversation_InjectMessage", "Conversation_UpdateConversation",
+        "Events_SendEvent", "Messages_SendMessage", "OptIn_RegisterOptIn",
+        "OptIn_RegisterOptOut", "Transcoding_TranscodeMessage",
         "Webhooks_CreateWebhook"}),
     "prose_pages": frozenset({
         "Contact_ListContacts"}),

@@ -17,6 +17,7 @@ from conformance.findings import Kind
 from conformance.suite.probe_context import ProbeContext
 from conformance.suite.probe_operations import PROBE_OPERATIONS
 from conformance.suite.probes import PROBES, Probe
+from conformance.suite.prose.barrier import with_read_barrier
 from conformance.suite.prose.catalogue import CATALOGUE, markdown_table, rule, rules_of
 from conformance.suite.prose.probes_apps import prose_apps
 from conformance.suite.prose.probes_contacts import prose_contacts
@@ -37,5 +38,6 @@ PROSE_PROBES: dict[str, tuple[Callable[[ProbeContext], None], bool, str]] = {
 }
 
 for _name, (_run, _mutating, _summary) in PROSE_PROBES.items():
-    PROBES.add(Probe(_run, _mutating, _summary, PROBE_OPERATIONS.get(_name, frozenset())),
+    PROBES.add(Probe(with_read_barrier(_run) if _mutating else _run, _mutating, _summary,
+                     PROBE_OPERATIONS.get(_name, frozenset())),
                _name, kinds={Kind.PROSE_RULE_VIOLATED}, where={"suite"}, doc=_summary)
