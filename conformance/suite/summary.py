@@ -25,6 +25,7 @@ from conformance.contract import Contract
 from conformance.exchange.evidence import evidence_for
 from conformance.exchange.model import Exchange
 from conformance.findings import Finding
+from conformance.operation_settings import SKIPPED_BY_CONFIG
 from conformance.spec_loader import SPEC_DIR
 from conformance.suite.checks import DISABLED_CHECKS
 from conformance.suite.run_errors import RunError
@@ -167,9 +168,11 @@ class RunSummary:
         return sum(1 for s in self.operations.values() if s.exercised)
 
     def expected_to_succeed(self) -> list[OperationStats]:
-        """The operations a run of this kind can make succeed (a read-only run: GETs)."""
+        """The operations a run of this kind can make succeed (a read-only run: GETs; not
+        those the configuration skips)."""
         return [s for s in self.operations.values()
-                if not self.readonly or s.method.upper() == "GET"]
+                if (not self.readonly or s.method.upper() == "GET")
+                and not self.skipped.get(s.operation_id, "").startswith(SKIPPED_BY_CONFIG)]
 
     def min_successes(self) -> dict[str, Any]:
         """The operation with the fewest distinct successes, and how many."""

@@ -2,14 +2,14 @@
 operation the run has not yet seen succeed :data:`~conformance.suite.summary.SUCCESS_GOAL`
 times (distinct 2xx answers, :func:`~conformance.suite.summary.success_key`).
 
-Generated data rarely gets far with some operations (a merge needs two existing contacts,
-an injection an existing conversation), and checks of successful answers see nothing of
-an operation that never succeeds. This probe runs last and tops such operations up, one
+Generated data rarely gets far with some operations (a merge needs two existing contacts),
+and checks of successful answers see nothing of an operation that never succeeds. This
+probe runs last and tops such operations up, one
 variant at a time (another name, page size or request id, or a fresh resource to read,
-merge or delete) until the goal is met or the operation keeps failing. Its exchanges go
-through the same checks as the rest; it reports no finding itself, only a note of what it
-added and what stayed short, so a gap of generation still shows.
-"""
+merge or delete) until the goal is met or the operation keeps failing (operations the
+filters or the configuration leave out are not topped up). Its exchanges go through the
+same checks; it reports no finding itself, only a note of what it added and what stayed
+short, so a gap of generation still shows."""
 
 from __future__ import annotations
 
@@ -261,6 +261,7 @@ VARIANTS: dict[str, Variant] = {
 def top_up(ctx: ProbeContext) -> None:
     """Valid, varied requests for each operation under the goal of distinct successes."""
     own: Counter[str] = Counter()  # without the run's counts: this probe's successes
+    skipped = {op for op, override in ctx.operations.items() if override.skip}
 
     def have(op_id: str) -> int:
         return ctx.successes(op_id) if ctx.successes is not None else own[op_id]
@@ -270,8 +271,8 @@ def top_up(ctx: ProbeContext) -> None:
     short: list[str] = []
     failed_in_row = 0
     for op_id, variant in VARIANTS.items():
-        if ctx.selected is not None and op_id not in ctx.selected:
-            continue  # an operation the filters left out
+        if op_id not in (ctx.selected or VARIANTS) or op_id in skipped:
+            continue  # an operation the filters or the configuration left out
         before = have(op_id)
         failed = 0
         for i in range(ATTEMPTS):
