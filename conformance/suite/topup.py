@@ -1,6 +1,5 @@
 """The success top-up probe: curated valid requests, each a different input, for every
-operation the run has not yet seen succeed :data:`~conformance.suite.summary.SUCCESS_GOAL`
-times (distinct 2xx answers, :func:`~conformance.suite.summary.success_key`).
+operation the run has not yet seen succeed ``SUCCESS_GOAL`` times (distinct 2xx answers).
 
 Generated data rarely gets far with some operations (a merge needs two existing contacts),
 and checks of successful answers see nothing of an operation that never succeeds. This
