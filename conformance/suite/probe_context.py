@@ -24,10 +24,23 @@ from conformance.suite.settle import Settled, settle
 from conformance.suite.target import Target, TokenSource
 from conformance.suite.transport import Transport
 
-__all__ = ["P", "ProbeContext", "Settled", "bodies"]
+__all__ = ["P", "ProbeContext", "Settled", "bodies", "json_of", "ok"]
 
 P = "/v1/projects/{project_id}"
 T = TypeVar("T")
+
+
+def ok(resp: requests.Response) -> bool:
+    """Whether an answer is 2xx."""
+    return 200 <= resp.status_code < 300
+
+
+def json_of(resp: requests.Response) -> Any:
+    """An answer's JSON (None when it is not JSON)."""
+    try:
+        return resp.json()
+    except ValueError:
+        return None
 
 
 def bodies(app_id: str = "", contact_id: str = "") -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from conformance.findings import Kind
-from conformance.suite.probe_context import ProbeContext
+from conformance.suite.probe_context import ProbeContext, json_of, ok
 from conformance.suite.resources import Family, ListOp, families, lists
 
 __all__ = ["MAX_PAGE", "SECRET_FIELDS", "Walk", "create", "differences", "family_lists",
@@ -23,17 +23,6 @@ MAX_PAGE = 20  # the documented maximum page_size
 PAGE_LIMIT = 25  # pages one walk reads at most
 # fields a real API may mask when it reads a resource back: never compared
 SECRET_FIELDS = frozenset({"channel_credentials", "secret", "client_credentials"})
-
-
-def ok(resp: requests.Response) -> bool:
-    return 200 <= resp.status_code < 300
-
-
-def _json(resp: requests.Response) -> Any:
-    try:
-        return resp.json()
-    except ValueError:
-        return None
 
 
 def _fill(template: str, params: dict[str, Any]) -> str:
@@ -54,7 +43,7 @@ def create(ctx: ProbeContext, fam: Family, body: Any) -> tuple[str, requests.Res
     if resp.status_code == 400:
         ctx.report(Kind.POSITIVE_DATA_REJECTED, resp, f"{op.operation_id} rejected a valid "
                    "body with 400.", "request.body")
-    data = _json(resp) if ok(resp) else None
+    data = json_of(resp) if ok(resp) else None
     ident = data.get(fam.id_pointer.strip("/")) if isinstance(data, dict) else None
     return (ident if isinstance(ident, str) else ""), resp
 
@@ -108,7 +97,7 @@ def walk(ctx: ProbeContext, lst: ListOp, path: str, query: dict[str, Any],
             q["page_token"] = token
         resp = out.last = ctx.call("GET", path, query=q)
         out.pages += 1
-        data = _json(resp) if ok(resp) else None
+        data = json_of(resp) if ok(resp) else None
         items = data.get(lst.items) if isinstance(data, dict) else None
         if not isinstance(items, list | type(None)):
             out.failed = True

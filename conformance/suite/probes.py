@@ -16,12 +16,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import requests
-
 from conformance.errors import UserError
 from conformance.findings import Kind
 from conformance.registry import Registry
-from conformance.suite.probe_context import P, ProbeContext, bodies
+from conformance.suite.probe_context import P, ProbeContext, bodies, ok
 from conformance.suite.probe_operations import PROBE_OPERATIONS
 from conformance.suite.probes_access import ACCESS_PROBES
 from conformance.suite.probes_consistency import lifecycle
@@ -46,16 +44,12 @@ class Probe:
     operations: frozenset[str] = frozenset()
 
 
-def _ok(resp: requests.Response) -> bool:
-    return 200 <= resp.status_code < 300
-
-
 # ---------------------------------------------------------------- auth
 
 def auth_enforced(ctx: ProbeContext) -> None:
     """A request without credentials must be refused (wrong ones: probes_access)."""
     resp = ctx.call("GET", f"{P}/apps", auth="")
-    if _ok(resp):
+    if ok(resp):
         ctx.report(Kind.AUTH_IGNORED, resp, f"App_ListApps answered {resp.status_code} to "
                    "a request with no credentials; expected 401.",
                    "request.header.authorization")
@@ -77,7 +71,7 @@ def expired_token(ctx: ProbeContext) -> None:
         return
     time.sleep(max(0.0, token.expires_at - time.monotonic() + 0.5))
     resp = ctx.call("GET", f"{P}/apps", auth=f"Bearer {token.value}")
-    if _ok(resp):
+    if ok(resp):
         ctx.report(Kind.AUTH_IGNORED, resp, f"App_ListApps answered {resp.status_code} to a "
                    "bearer token that had expired; expected 401.",
                    "request.header.authorization")
@@ -94,7 +88,7 @@ def inputs(ctx: ProbeContext) -> None:
         ctx.report(Kind.POSITIVE_DATA_REJECTED, resp, "Creating a contact whose display_name "
                    "holds non-ASCII characters was rejected with 400.", "request.body")
     resp = ctx.call("POST", f"{P}/contacts", body=b["wrong_type_contact"])
-    if _ok(resp):
+    if ok(resp):
         ctx.report(Kind.NEGATIVE_DATA_ACCEPTED, resp, "Contact_CreateContact accepted "
                    f"display_name=12345 (an integer; the spec says string) with "
                    f"{resp.status_code}.", "request.body")

@@ -21,7 +21,7 @@ from typing import Any
 import requests
 
 from conformance.findings import Kind
-from conformance.suite.probe_context import P, ProbeContext, bodies
+from conformance.suite.probe_context import P, ProbeContext, bodies, json_of, ok
 from conformance.suite.target import basic_header
 
 __all__ = ["ACCESS_PROBES", "GARBLED", "foreign_id"]
@@ -42,25 +42,14 @@ GARBLED: tuple[Callable[[str], str], ...] = (
 GARBLED_MUTATING = 3  # forms sent to non-GET operations (the first three)
 
 
-def _ok(resp: requests.Response) -> bool:
-    return 200 <= resp.status_code < 300
-
-
-def _json(resp: requests.Response) -> Any:
-    try:
-        return resp.json()
-    except ValueError:
-        return None
-
-
 def _id(resp: requests.Response) -> str:
-    data = _json(resp)
-    value = data.get("id") if isinstance(data, dict) and _ok(resp) else None
+    data = json_of(resp)
+    value = data.get("id") if isinstance(data, dict) and ok(resp) else None
     return value if isinstance(value, str) else ""
 
 
 def _items(resp: requests.Response, key: str) -> list[dict[str, Any]]:
-    data = _json(resp) if _ok(resp) else None
+    data = json_of(resp) if ok(resp) else None
     items = data.get(key) if isinstance(data, dict) else None
     return [i for i in items or [] if isinstance(i, dict)] if isinstance(items, list) else []
 
@@ -97,7 +86,7 @@ def wrong_credentials(ctx: ProbeContext) -> None:
         headers += [(what, f"Bearer {t}") for what, t in _forged(ctx.tokens.token().value)]
     for what, header in headers:
         resp = ctx.call("GET", f"{P}/apps", auth=header)
-        if _ok(resp):
+        if ok(resp):
             ctx.report(Kind.WRONG_CREDENTIALS_ACCEPTED, resp, f"App_ListApps answered "
                        f"{resp.status_code} to {what}; expected 401.",
                        "request.header.authorization")
@@ -112,9 +101,9 @@ def _token_for_wrong_secret(ctx: ProbeContext, wrong: str) -> None:
         headers={"Authorization": basic_header(creds.key_id, wrong),
                  "Content-Type": "application/x-www-form-urlencoded"}, record=False,
         api_call=False)
-    data = _json(resp)
+    data = json_of(resp)
     token = data.get("access_token") if isinstance(data, dict) else None
-    if _ok(resp) and token:
+    if ok(resp) and token:
         ctx.tokens.issued.append(str(token))  # a token all the same: redacted like ours
         ctx.report(Kind.WRONG_CREDENTIALS_ACCEPTED, resp, f"The token URL answered "
                    f"{resp.status_code} with an access token to a wrong key secret; "
@@ -131,7 +120,7 @@ def _other_project(ctx: ProbeContext) -> str:
 def _refused(ctx: ProbeContext, method: str, url_path: str, what: str, *,
              auth: str | None = None, body: Any = None) -> None:
     resp = ctx.call(method, url_path, auth=auth, body=body)
-    if _ok(resp):
+    if ok(resp):
         op = ctx.checks.contract.operation_for(method, ctx.target.url(url_path),
                                                ctx.target.base_path)
         name = op.operation_id if op else f"{method} {url_path}"
@@ -175,7 +164,7 @@ def foreign_project(ctx: ProbeContext) -> None:
     if second is not None:  # an id of ours in the body of a create in their project
         resp = ctx.call("POST", f"{theirs}/webhooks", body=bodies(app)["webhook"],
                         auth=second)
-        if _ok(resp):
+        if ok(resp):
             ctx.report(Kind.CROSS_PROJECT_ACCESS, resp, f"Webhooks_CreateWebhook in project "
                        f"{other} answered {resp.status_code} to app_id {app}, an app of "
                        f"project {own}; {_EXPECT}.", "request.body/app_id")

@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from conformance.suite.probe_context import P, ProbeContext, bodies
+from conformance.suite.probe_context import P, ProbeContext, bodies, ok
 from conformance.suite.summary import SUCCESS_GOAL
 
 __all__ = ["VARIANTS", "top_up"]
@@ -28,10 +28,6 @@ ATTEMPTS = 2 * SUCCESS_GOAL  # variants tried per operation at most
 GIVE_UP_AFTER = 3  # failed variants in a row before an operation is left short
 STOP_AFTER = 6  # failed variants in a row (any operation) before the probe stops
 WEBHOOKS_PER_APP = 5  # the API's limit
-
-
-def _ok(resp: requests.Response) -> bool:
-    return 200 <= resp.status_code < 300
 
 
 class _Pool:
@@ -51,7 +47,7 @@ class _Pool:
     def _made(self, path: str, body: Any, key: str = "id") -> str:
         resp = self.call("POST", path, body)
         try:
-            value = resp.json().get(key) if _ok(resp) else None
+            value = resp.json().get(key) if ok(resp) else None
         except (ValueError, AttributeError):
             value = None
         return value if isinstance(value, str) else ""
@@ -120,7 +116,7 @@ def _fresh(kind: str, method: str, template: str) -> Variant:
     """Make a new resource of ``kind``, then ``method`` it (``template`` takes its id)."""
     def variant(pool: _Pool, i: int) -> bool:
         ident = getattr(pool, kind)()
-        return bool(ident) and _ok(pool.call(method, template.format(ident)))
+        return bool(ident) and ok(pool.call(method, template.format(ident)))
     return variant
 
 
@@ -128,7 +124,7 @@ def _change(kind: str, template: str, body: Callable[[_Pool, int], Any]) -> Vari
     """PATCH the shared resource of ``kind`` with the ``i``-th body."""
     def variant(pool: _Pool, i: int) -> bool:
         ident = pool.shared(kind)
-        return bool(ident) and _ok(pool.call("PATCH", template.format(ident), body(pool, i)))
+        return bool(ident) and ok(pool.call("PATCH", template.format(ident), body(pool, i)))
     return variant
 
 
@@ -141,12 +137,12 @@ def _post(path: str, key: str, vary: Callable[[dict[str, Any], int], None],
             return False
         body = b[key]
         vary(body, i)
-        return _ok(pool.call("POST", path, body, query(i) if query else None))
+        return ok(pool.call("POST", path, body, query(i) if query else None))
     return variant
 
 
 def _list(path: str, query: Callable[[_Pool, int], dict[str, Any]]) -> Variant:
-    return lambda pool, i: _ok(pool.call("GET", path, query=query(pool, i)))
+    return lambda pool, i: ok(pool.call("GET", path, query=query(pool, i)))
 
 
 def _create(kind: str) -> Variant:
@@ -154,7 +150,7 @@ def _create(kind: str) -> Variant:
 
 
 def _list_apps(pool: _Pool, i: int) -> bool:
-    return bool(pool.app()) and _ok(pool.call("GET", "apps"))  # one app more each time
+    return bool(pool.app()) and ok(pool.call("GET", "apps"))  # one app more each time
 
 
 def _merge(pool: _Pool, i: int) -> bool:
@@ -162,12 +158,12 @@ def _merge(pool: _Pool, i: int) -> bool:
     if not destination or not source:
         return False
     body = {"source_id": source, **({"strategy": "MERGE"} if i % 2 else {})}
-    return _ok(pool.call("POST", f"contacts/{destination}:merge", body))
+    return ok(pool.call("POST", f"contacts/{destination}:merge", body))
 
 
 def _stop(pool: _Pool, i: int) -> bool:
     conv = pool.conversation(active=True, contact=pool.contact())
-    return bool(conv) and _ok(pool.call("POST", f"conversations/{conv}:stop"))
+    return bool(conv) and ok(pool.call("POST", f"conversations/{conv}:stop"))
 
 
 def _inject(pool: _Pool, i: int) -> bool:
@@ -177,7 +173,7 @@ def _inject(pool: _Pool, i: int) -> bool:
     body = b["inject"]
     body["app_message"]["message"]["text"] = f"injected by sinch-conformance {i}"
     body["accept_time"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return _ok(pool.call("POST", f"conversations/{conv}:inject-message", body))
+    return ok(pool.call("POST", f"conversations/{conv}:inject-message", body))
 
 
 def _set(*path: str) -> Callable[[dict[str, Any], int], None]:

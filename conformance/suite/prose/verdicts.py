@@ -16,24 +16,17 @@ from typing import Any
 import requests
 
 from conformance.findings import Kind
-from conformance.suite.probe_context import ProbeContext
+from conformance.suite.probe_context import ProbeContext, json_of, ok
 from conformance.suite.prose.catalogue import rule
 
 __all__ = ["accepted", "broke", "data", "ok"]
-
-
-def ok(resp: requests.Response) -> bool:
-    return 200 <= resp.status_code < 300
 
 
 def data(resp: requests.Response) -> dict[str, Any]:
     """The JSON object of a 2xx answer ({} otherwise)."""
     if not ok(resp):
         return {}
-    try:
-        value = resp.json()
-    except ValueError:
-        return {}
+    value = json_of(resp)
     return value if isinstance(value, dict) else {}
 
 
