@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +11,7 @@ import requests
 
 from conformance.cli import main
 from tests.aids.fakeapi import FakeSinch
+from tests.aids.proxy_cli import proxy_command
 
 
 @pytest.mark.parametrize(("args", "needle"), [
@@ -50,32 +46,13 @@ def test_a_port_in_use_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize("engine", [[], ["--mitmdump"]], ids=["lean", "mitmdump"])
 def test_runs_the_proxy_prints_the_url_and_stops_on_sigint(tmp_path: Path,
                                                            engine: list[str]) -> None:
-    with FakeSinch() as api:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "proxy", "--target", api.url,
-             "--listen-port", "0", "--record", str(tmp_path / "rec.har"),
-             "--findings", str(tmp_path / "findings"), *engine],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            stdin=subprocess.DEVNULL)
-        try:
-            url = None
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                match = re.search(r"listening on (http://127\.0\.0\.1:\d+) -> ", line)
-                if match:
-                    url = match.group(1)
-                    break
-            assert url, "the command never printed its listen URL"
-            session = requests.Session()
-            session.trust_env = False
-            response = session.get(f"{url}/v1/projects/p/apps/bad-type", timeout=10)
-            assert response.status_code == 200
-            os.kill(proc.pid, signal.SIGINT)
-            rest, _ = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+    with FakeSinch() as api, proxy_command(api.url, tmp_path, *engine) as proxy:
+        session = requests.Session()
+        session.trust_env = False
+        response = session.get(f"{proxy.url}/v1/projects/p/apps/bad-type", timeout=10)
+        assert response.status_code == 200
+        rest = proxy.stop()
+    proc = proxy.proc
     assert proc.returncode == 0, rest
     assert "1 flows checked, 1 with violations" in rest
     assert "VIOLATION GET /v1/projects/p/apps/bad-type" in rest

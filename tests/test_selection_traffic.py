@@ -5,11 +5,7 @@ left out pass unchecked and are counted."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +19,7 @@ from conformance.contract import Contract
 from conformance.findings import Finding
 from conformance.proxy.addon_options import SELECTION_OPTIONS, parse_selection
 from tests.aids.fakeapi import FakeSinch
+from tests.aids.proxy_cli import proxy_command
 from tests.spec_paths import FIXTURES
 from tests.test_drift import fixtures_har
 
@@ -130,39 +127,22 @@ def test_proxy_flags_refuse_a_typo_and_a_comma(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.slow
 def test_the_proxy_passes_unselected_operations_on_unchecked(tmp_path: Path) -> None:
-    with FakeSinch() as api:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "proxy", "--target", api.url,
-             "--listen-port", "0", "--record", str(tmp_path / "rec.har"),
-             "--findings", str(tmp_path / "findings"), "--enforce",
-             "--include-tag", "App", "--exclude-operation-id", "App_GetApp"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            stdin=subprocess.DEVNULL)
-        try:
-            url = None
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                match = re.search(r"listening on (http://127\.0\.0\.1:\d+) -> ", line)
-                if match:
-                    url = match.group(1)
-                    break
-            assert url, "the command never printed its listen URL"
-            session = requests.Session()
-            session.trust_env = False
-            bad = session.get(f"{url}/v1/projects/p/apps/bad-type", timeout=10)
-            assert bad.status_code == 200 and bad.json()["display_name"] == 123
-            listed = session.get(f"{url}/v1/projects/p/apps", timeout=10)
-            assert listed.status_code == 200
-            # a body the spec rejects, for an unselected operation: forwarded, not enforced
-            sent = session.post(f"{url}/v1/projects/p/contacts", json={"language": 5},
-                                timeout=10)
-            assert sent.status_code == 404 and api.last.path.endswith("/contacts")
-            os.kill(proc.pid, signal.SIGINT)
-            rest, _ = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+    with FakeSinch() as api, proxy_command(api.url, tmp_path, "--enforce", "--include-tag",
+                                           "App", "--exclude-operation-id",
+                                           "App_GetApp") as proxy:
+        url = proxy.url
+        session = requests.Session()
+        session.trust_env = False
+        bad = session.get(f"{url}/v1/projects/p/apps/bad-type", timeout=10)
+        assert bad.status_code == 200 and bad.json()["display_name"] == 123
+        listed = session.get(f"{url}/v1/projects/p/apps", timeout=10)
+        assert listed.status_code == 200
+        # a body the spec rejects, for an unselected operation: forwarded, not enforced
+        sent = session.post(f"{url}/v1/projects/p/contacts", json={"language": 5},
+                            timeout=10)
+        assert sent.status_code == 404 and api.last.path.endswith("/contacts")
+        rest = proxy.stop()
+    proc = proxy.proc
     assert proc.returncode == 0, rest
     assert "1 flows checked, 0 with violations" in rest
     assert "2 of operations not selected passed unchecked" in rest
